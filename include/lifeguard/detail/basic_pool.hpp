@@ -1,0 +1,359 @@
+// The pool itself, instantiated once per canonical policy configuration.
+//
+// Invariants (all under mutex_):
+//   open_   = connections counted against max_size: idle + leased + being opened
+//   idle_   = length of the idle list starting at idle_head_
+//   waiters_= threads blocked in acquire()
+// Driver I/O (connect, ping, close, reset) always runs outside mutex_.
+#ifndef LIFEGUARD_DETAIL_BASIC_POOL_HPP
+#define LIFEGUARD_DETAIL_BASIC_POOL_HPP
+
+#include <lifeguard/detail/config.hpp>
+#include <lifeguard/detail/connection_state.hpp>
+#include <lifeguard/detail/fork_registry.hpp>
+#include <lifeguard/detail/record.hpp>
+#include <lifeguard/errors.hpp>
+#include <lifeguard/lease.hpp>
+#include <lifeguard/pool_options.hpp>
+
+#include <boost/pool/pool.hpp>
+
+#include <cassert>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace lifeguard::detail {
+
+// Fork bookkeeping of a pool; empty unless the ForkPolicy detects forks.
+template <bool Detects>
+struct fork_link {};
+template <>
+struct fork_link<true> {
+    fork_participant participant;
+    std::uint32_t generation = 0;  // process generation the pool's counters belong to
+};
+
+template <class D, class Config>
+class basic_pool {
+    using recycle_policy = typename Config::recycle;
+    using validation_policy = typename Config::validation;
+    using fork_policy = typename Config::fork;
+    using reset_policy = typename Config::reset;
+
+public:
+    using driver_type = D;
+    using connection_type = typename D::connection_type;
+    using clock = typename Config::clock;
+    using time_point = typename clock::time_point;
+    using lease_type = Lease<basic_pool>;
+
+    static constexpr bool detects_fork = fork_policy::detects_fork;
+    static constexpr bool uses_clock = recycle_policy::uses_clock || validation_policy::uses_clock;
+
+    /// Opens options.min_idle connections before returning; if one fails, the ones already
+    /// opened are closed and the driver's exception propagates.
+    /// @param policies values for the pool's policies (e.g. RecycleAfter{280s}), any order.
+    template <class... Policies>
+    explicit basic_pool(D driver, PoolOptions options, Policies&&... policies)
+        : driver_(std::move(driver)), options_((options.validate(), options)),
+          records_(sizeof(record), options.max_size) {
+        (assign_policy(std::forward<Policies>(policies)), ...);
+        if constexpr (detects_fork) {
+            fork_.generation = fork_policy_.generation();
+            fork_.participant.self = this;
+            fork_.participant.prepare = [](void* p) noexcept { static_cast<basic_pool*>(p)->mutex_.lock(); };
+            fork_.participant.parent = [](void* p) noexcept { static_cast<basic_pool*>(p)->mutex_.unlock(); };
+            fork_.participant.child = [](void* p) noexcept { static_cast<basic_pool*>(p)->after_fork_in_child(); };
+            fork_registry::instance().add(fork_.participant);
+        }
+        try {
+            for (std::size_t i = 0; i < options_.min_idle; ++i) {
+                record* r = open_record(reserve_slot());
+                std::lock_guard lock(mutex_);
+                push_idle(r);
+            }
+        } catch (...) {
+            shutdown();
+            throw;
+        }
+    }
+
+    /// A pool with default PoolOptions and default-constructed policies.
+    explicit basic_pool(D driver) : basic_pool(std::move(driver), PoolOptions{}) {}
+
+    basic_pool(const basic_pool&) = delete;
+    basic_pool& operator=(const basic_pool&) = delete;
+
+    /// Closes idle connections. Every lease must have been released (checked by assert).
+    ~basic_pool() { shutdown(); }
+
+    /// A connection, waiting up to options().acquire_timeout when all are in use.
+    /// @throws AcquireTimeout, or the driver's exception if a new connection fails to open.
+    [[nodiscard]] lease_type acquire() { return acquire(options_.acquire_timeout); }
+
+    /// As acquire(), waiting up to `timeout`.
+    [[nodiscard]] lease_type acquire(std::chrono::milliseconds timeout) {
+        return *acquire_impl(true, timeout);
+    }
+
+    /// An idle connection, or a new one if fewer than max_size are open; empty if the pool
+    /// is exhausted. Never waits for another thread to release a lease.
+    [[nodiscard]] std::optional<lease_type> try_acquire() {
+        return acquire_impl(false, std::chrono::milliseconds(0));
+    }
+
+    [[nodiscard]] PoolStats stats() const {
+        std::lock_guard lock(mutex_);
+        return stats_locked();
+    }
+
+    [[nodiscard]] const PoolOptions& options() const noexcept { return options_; }
+    [[nodiscard]] D& driver() noexcept { return driver_; }
+    [[nodiscard]] const D& driver() const noexcept { return driver_; }
+
+private:
+    friend lease_type;
+    friend struct pool_access;  // tests
+
+    using record = detail::record<connection_type, connection_state_t<recycle_policy, time_point>,
+                                  connection_state_t<validation_policy, time_point>,
+                                  connection_state_t<reset_policy, time_point>, detects_fork>;
+    // boost::pool hands out blocks aligned for a pointer or size_t, not more.
+    static_assert(alignof(record) <= alignof(void*), "lifeguard: a connection record needs more alignment "
+                                                     "than boost::pool provides; reduce policy state alignment");
+
+    template <class P>
+    void assign_policy(P&& value) {
+        using T = std::remove_cvref_t<P>;
+        if constexpr (std::is_same_v<T, recycle_policy>) recycle_ = std::forward<P>(value);
+        else if constexpr (std::is_same_v<T, validation_policy>) validation_ = std::forward<P>(value);
+        else if constexpr (std::is_same_v<T, fork_policy>) fork_policy_ = std::forward<P>(value);
+        else if constexpr (std::is_same_v<T, reset_policy>) reset_ = std::forward<P>(value);
+        else static_assert(always_false<T>, "lifeguard::ConnectionPool: a value passed to the constructor is "
+                                            "not one of the policies in the pool's template arguments");
+    }
+
+    [[nodiscard]] static time_point now() noexcept {
+        if constexpr (uses_clock) return clock::now();
+        else return time_point{};
+    }
+
+    std::optional<lease_type> acquire_impl(bool wait, std::chrono::milliseconds timeout) {
+        std::optional<std::chrono::steady_clock::time_point> deadline;  // read only if we must wait
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            after_fork_locked();
+            if (record* r = idle_head_) {
+                idle_head_ = r->next;
+                --idle_;
+                lock.unlock();
+                if (checkout(r)) return lease_type(this, r);
+                lock.lock();
+                continue;
+            }
+            if (open_ < options_.max_size) {
+                ++open_;
+                record* r = allocate_locked();
+                lock.unlock();
+                return lease_type(this, open_record(r));
+            }
+            if (!wait) return std::nullopt;
+            if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
+            ++waiters_;
+            const bool ready = cv_.wait_until(lock, *deadline, [this] {
+                return idle_head_ != nullptr || open_ < options_.max_size || forked_locked();
+            });
+            --waiters_;
+            if (!ready) throw AcquireTimeout(stats_locked(), timeout);
+        }
+    }
+
+    // A reused connection: false if a policy retired it (it is closed and its slot freed).
+    bool checkout(record* r) {
+        const time_point t = now();
+        bool ok = !recycle_.expired(r->recycle, t);
+        if (ok && validation_.needs_ping(std::as_const(r->validation), t)) {
+            try {
+                ok = driver_.ping(r->connection, options_.ping_timeout);
+            } catch (...) {
+                ok = false;  // a driver that throws from ping reports a dead connection
+            }
+        }
+        if (!ok) close_record(r);
+        return ok;
+    }
+
+    // Called with mutex_ held, right after ++open_.
+    record* allocate_locked() {
+        void* p = records_.malloc();
+        if (p == nullptr) {
+            --open_;
+            throw std::bad_alloc();
+        }
+        return static_cast<record*>(p);
+    }
+
+    record* reserve_slot() {
+        std::lock_guard lock(mutex_);
+        ++open_;
+        return allocate_locked();
+    }
+
+    // Opens a connection into reserved memory outside the lock. On failure the slot is
+    // returned (a waiter may use it) and the driver's exception propagates.
+    record* open_record(record* memory) {
+        record* r;
+        try {
+            r = ::new (static_cast<void*>(memory)) record(driver_.connect());
+        } catch (...) {
+            std::lock_guard lock(mutex_);
+            records_.free(memory);
+            --open_;
+            if (waiters_ != 0) cv_.notify_one();
+            throw;
+        }
+        const time_point t = now();
+        recycle_.on_connect(r->recycle, t);
+        validation_.on_connect(r->validation, t);
+        if constexpr (detects_fork) r->fork.generation = fork_policy_.generation();
+        return r;
+    }
+
+    void on_use(record& r) noexcept { reset_.on_use(r.reset); }
+
+    void release(record* r, bool discard) noexcept {
+        if constexpr (detects_fork) {
+            if (r->fork.generation != fork_policy_.generation()) [[unlikely]] {
+                release_inherited(r);
+                return;
+            }
+        }
+        bool reuse = !discard && !driver_.is_broken(r->connection);
+        if constexpr (!std::is_same_v<reset_policy, NoReset>) {
+            if (reuse) {
+                try {
+                    reuse = reset_.on_return(driver_, r->connection, r->reset);
+                } catch (...) {
+                    reuse = false;
+                }
+            }
+        }
+        const time_point t = now();
+        if (reuse && recycle_.expired(std::as_const(r->recycle), t)) reuse = false;
+        if (!reuse) {
+            close_record(r);
+            return;
+        }
+        validation_.on_release(r->validation, t);
+        std::lock_guard lock(mutex_);
+        push_idle(r);
+    }
+
+    void push_idle(record* r) noexcept {
+        r->next = idle_head_;
+        idle_head_ = r;
+        ++idle_;
+        if (waiters_ != 0) cv_.notify_one();
+    }
+
+    void close_record(record* r) noexcept {
+        driver_.close(r->connection);
+        r->~record();
+        std::lock_guard lock(mutex_);
+        records_.free(r);
+        --open_;
+        if (waiters_ != 0) cv_.notify_one();
+    }
+
+    // A lease taken before fork() and released in the child: its connection is the
+    // parent's. Not counted in the child's open_ (after_fork_locked reset it).
+    void release_inherited(record* r) noexcept {
+        fork_policy_.dispose_inherited(driver_, r->connection);
+        r->~record();
+        std::lock_guard lock(mutex_);
+        after_fork_locked();
+        records_.free(r);
+    }
+
+    [[nodiscard]] bool forked_locked() const noexcept {
+        if constexpr (detects_fork) return fork_.generation != fork_policy_.generation();
+        else return false;
+    }
+
+    // First use of the pool in a child process: every idle connection belongs to the
+    // parent. Dispose of them (no I/O) and forget leases held by threads that do not
+    // exist here; the child opens its own connections.
+    void after_fork_locked() noexcept {
+        if constexpr (detects_fork) {
+            if (!forked_locked()) [[likely]] return;
+            fork_.generation = fork_policy_.generation();
+            for (record* r = std::exchange(idle_head_, nullptr); r != nullptr;) {
+                record* next = r->next;
+                fork_policy_.dispose_inherited(driver_, r->connection);
+                r->~record();
+                records_.free(r);
+                r = next;
+            }
+            idle_ = 0;
+            open_ = 0;
+        }
+    }
+
+    // pthread_atfork child handler: only the forking thread exists now. It holds mutex_
+    // (taken in prepare); waiters counted in the parent are gone, and the condition
+    // variable may still account for them, so it is rebuilt rather than signalled.
+    void after_fork_in_child() noexcept {
+        waiters_ = 0;
+        ::new (static_cast<void*>(&cv_)) std::condition_variable();
+        mutex_.unlock();
+    }
+
+    [[nodiscard]] PoolStats stats_locked() const noexcept {
+        return PoolStats{options_.max_size, open_, idle_, open_ - idle_, waiters_};
+    }
+
+    void shutdown() noexcept {
+        if constexpr (detects_fork) {
+            if (fork_.participant.self != nullptr) {
+                fork_registry::instance().remove(fork_.participant);
+                fork_.participant.self = nullptr;
+            }
+        }
+        std::unique_lock lock(mutex_);
+        after_fork_locked();
+        record* list = std::exchange(idle_head_, nullptr);
+        idle_ = 0;
+        lock.unlock();
+        while (list != nullptr) {
+            record* next = list->next;
+            close_record(list);
+            list = next;
+        }
+        assert(open_ == 0 && "lifeguard::ConnectionPool destroyed while leases are outstanding");
+    }
+
+    D driver_;
+    PoolOptions options_;
+    [[no_unique_address]] recycle_policy recycle_{};
+    [[no_unique_address]] validation_policy validation_{};
+    [[no_unique_address]] fork_policy fork_policy_{};
+    [[no_unique_address]] reset_policy reset_{};
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    record* idle_head_ = nullptr;
+    std::size_t idle_ = 0;
+    std::size_t open_ = 0;
+    std::size_t waiters_ = 0;
+    boost::pool<> records_;
+    [[no_unique_address]] fork_link<detects_fork> fork_;
+};
+
+} // namespace lifeguard::detail
+
+#endif

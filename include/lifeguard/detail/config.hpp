@@ -1,0 +1,148 @@
+// Turns an unordered pack of policies into one canonical configuration (one policy per
+// kind, defaults filled in), and checks the pack with sentences a user can act on.
+#ifndef LIFEGUARD_DETAIL_CONFIG_HPP
+#define LIFEGUARD_DETAIL_CONFIG_HPP
+
+#include <lifeguard/clock_policy.hpp>
+#include <lifeguard/driver.hpp>
+#include <lifeguard/fork_policy.hpp>
+#include <lifeguard/policies/clock.hpp>
+#include <lifeguard/policies/fork.hpp>
+#include <lifeguard/policies/recycle.hpp>
+#include <lifeguard/policies/reset.hpp>
+#include <lifeguard/policies/validation.hpp>
+#include <lifeguard/policy.hpp>
+#include <lifeguard/recycle_policy.hpp>
+#include <lifeguard/reset_policy.hpp>
+#include <lifeguard/validation_policy.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <type_traits>
+
+namespace lifeguard::detail {
+
+template <class...>
+inline constexpr bool always_false = false;
+
+template <class Kind, class... Ps>
+inline constexpr std::size_t count_kind_v = (std::size_t{0} + ... + (PolicyOfKind<Ps, Kind> ? 1u : 0u));
+
+template <class P>
+inline constexpr bool is_known_kind_v = PolicyOfKind<P, recycle_tag> || PolicyOfKind<P, validation_tag> ||
+                                        PolicyOfKind<P, fork_tag> || PolicyOfKind<P, reset_tag> ||
+                                        PolicyOfKind<P, clock_tag>;
+
+template <class Kind, class Default, class... Ps>
+struct select_policy {
+    using type = Default;
+};
+template <class Kind, class Default, class P, class... Ps>
+struct select_policy<Kind, Default, P, Ps...>
+    : std::conditional_t<PolicyOfKind<P, Kind>, std::type_identity<P>, select_policy<Kind, Default, Ps...>> {};
+
+template <class Kind, class Default, class... Ps>
+using select_policy_t = typename select_policy<Kind, Default, Ps...>::type;
+
+// The canonical configuration: the pool is instantiated once per distinct set of
+// policies, whatever order the user wrote them in.
+template <class Recycle, class Validation, class Fork, class Reset, class ClockP>
+struct pool_config {
+    using recycle = Recycle;
+    using validation = Validation;
+    using fork = Fork;
+    using reset = Reset;
+    using clock = typename ClockP::clock;
+};
+
+template <class... Ps>
+using make_config_t = pool_config<select_policy_t<recycle_tag, NoRecycle, Ps...>,
+                                  select_policy_t<validation_tag, NoValidation, Ps...>,
+                                  select_policy_t<fork_tag, IgnoreFork, Ps...>,
+                                  select_policy_t<reset_tag, NoReset, Ps...>,
+                                  select_policy_t<clock_tag, UseClock<std::chrono::steady_clock>, Ps...>>;
+
+// One argument of the pack. Evaluated per argument, so the compiler's
+// "required from here" note names the offending type.
+template <class D, class TimePoint, class P>
+consteval bool check_policy() {
+    if constexpr (!Policy<P>) {
+        static_assert(always_false<P>,
+                      "lifeguard::ConnectionPool: an argument after the Driver is not a policy. A policy "
+                      "declares its kind with `using policy_kind = lifeguard::recycle_tag;` (or "
+                      "validation_tag, fork_tag, reset_tag, clock_tag); see docs/custom-policies.md");
+        return false;
+    } else if constexpr (!is_known_kind_v<P>) {
+        static_assert(always_false<P>,
+                      "lifeguard::ConnectionPool: unknown policy_kind. Use one of lifeguard::recycle_tag, "
+                      "validation_tag, fork_tag, reset_tag or clock_tag");
+        return false;
+    } else if constexpr (PolicyOfKind<P, recycle_tag>) {
+        static_assert(RecyclePolicy<P, TimePoint>,
+                      "lifeguard::ConnectionPool: a policy tagged recycle_tag does not model RecyclePolicy; "
+                      "it needs uses_clock, on_connect(state, now) and expired(state, now) as in "
+                      "docs/custom-policies.md");
+        return RecyclePolicy<P, TimePoint>;
+    } else if constexpr (PolicyOfKind<P, validation_tag>) {
+        static_assert(ValidationPolicy<P, TimePoint>,
+                      "lifeguard::ConnectionPool: a policy tagged validation_tag does not model "
+                      "ValidationPolicy; it needs uses_clock, on_connect(state, now), needs_ping(state, now) "
+                      "and on_release(state, now) as in docs/custom-policies.md");
+        return ValidationPolicy<P, TimePoint>;
+    } else if constexpr (PolicyOfKind<P, fork_tag>) {
+        static_assert(ForkPolicy<P, D>,
+                      "lifeguard::ConnectionPool: a policy tagged fork_tag does not model ForkPolicy; it "
+                      "needs detects_fork, generation() and dispose_inherited(driver, connection) as in "
+                      "docs/custom-policies.md");
+        return ForkPolicy<P, D>;
+    } else if constexpr (PolicyOfKind<P, reset_tag>) {
+        static_assert(ResetPolicy<P, D, TimePoint>,
+                      "lifeguard::ConnectionPool: a policy tagged reset_tag does not model ResetPolicy with "
+                      "this Driver; it needs on_use(state) and on_return(driver, connection, state), and "
+                      "the Driver must offer what the policy calls (docs/custom-policies.md)");
+        return ResetPolicy<P, D, TimePoint>;
+    } else {
+        static_assert(ClockPolicy<P>,
+                      "lifeguard::ConnectionPool: a policy tagged clock_tag does not model ClockPolicy; use "
+                      "lifeguard::UseClock<C> with a steady clock C");
+        return ClockPolicy<P>;
+    }
+}
+
+// All checks of ConnectionPool<D, Ps...>; true if the pool can be instantiated.
+template <class D, class... Ps>
+consteval bool check_pool() {
+    if constexpr (!Driver<D>) {
+        static_assert(always_false<D>,
+                      "lifeguard::ConnectionPool: the first template argument does not model "
+                      "lifeguard::Driver. A driver needs connection_type, connect(), close(c), abandon(c), "
+                      "ping(c, timeout) and is_broken(c); see docs/driver.md");
+        return false;
+    } else {
+        static_assert(count_kind_v<recycle_tag, Ps...> <= 1,
+                      "lifeguard::ConnectionPool: more than one RecyclePolicy given; keep one");
+        static_assert(count_kind_v<validation_tag, Ps...> <= 1,
+                      "lifeguard::ConnectionPool: more than one ValidationPolicy given; keep one");
+        static_assert(count_kind_v<fork_tag, Ps...> <= 1,
+                      "lifeguard::ConnectionPool: more than one ForkPolicy given; keep one");
+        static_assert(count_kind_v<reset_tag, Ps...> <= 1,
+                      "lifeguard::ConnectionPool: more than one ResetPolicy given; keep one");
+        static_assert(count_kind_v<clock_tag, Ps...> <= 1,
+                      "lifeguard::ConnectionPool: more than one ClockPolicy (UseClock) given; keep one");
+        constexpr bool unique = count_kind_v<recycle_tag, Ps...> <= 1 && count_kind_v<validation_tag, Ps...> <= 1 &&
+                                count_kind_v<fork_tag, Ps...> <= 1 && count_kind_v<reset_tag, Ps...> <= 1 &&
+                                count_kind_v<clock_tag, Ps...> <= 1;
+        // The clock comes first: the other policies are checked against its time_point.
+        using clock_policy = select_policy_t<clock_tag, UseClock<std::chrono::steady_clock>, Ps...>;
+        if constexpr (!check_policy<D, void, clock_policy>()) {
+            return false;
+        } else {
+            using time_point = typename clock_policy::clock::time_point;
+            return unique && (... && (PolicyOfKind<Ps, clock_tag> || check_policy<D, time_point, Ps>()));
+        }
+    }
+}
+
+} // namespace lifeguard::detail
+
+#endif

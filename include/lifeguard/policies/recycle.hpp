@@ -1,0 +1,96 @@
+// Recycle policies (kind: recycle_tag).
+//   NoRecycle           - default; a connection is reused for as long as it works.
+//   RecycleAfter{age}   - a connection older than `age` (minus a random jitter of up to
+//                         `jitter`) is closed and replaced instead of reused. Checked
+//                         when it is handed out and when it comes back, so an expired
+//                         connection does not sit idle. Set `age` below the server's
+//                         wait_timeout (e.g. 280 s for 300 s), as with SQLAlchemy's
+//                         pool_recycle.
+#ifndef LIFEGUARD_POLICIES_RECYCLE_HPP
+#define LIFEGUARD_POLICIES_RECYCLE_HPP
+
+#include <lifeguard/policy.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace lifeguard {
+
+struct NoRecycle {
+    using policy_kind = recycle_tag;
+    static constexpr bool uses_clock = false;
+    template <class State, class TimePoint>
+    constexpr void on_connect(State&, TimePoint) const noexcept {}
+    template <class State, class TimePoint>
+    [[nodiscard]] constexpr bool expired(const State&, TimePoint) const noexcept { return false; }
+};
+
+class RecycleAfter {
+public:
+    using policy_kind = recycle_tag;
+    static constexpr bool uses_clock = true;
+
+    template <class TimePoint>
+    struct connection_state {
+        TimePoint expires_at{};
+    };
+
+    /// 30 minutes, HikariCP's maxLifetime default.
+    RecycleAfter() noexcept : RecycleAfter(std::chrono::minutes(30), std::chrono::nanoseconds(0), 0) {}
+
+    /// @throws std::invalid_argument unless max_age > 0 and 0 <= jitter < max_age.
+    explicit RecycleAfter(std::chrono::nanoseconds max_age,
+                          std::chrono::nanoseconds jitter = std::chrono::nanoseconds(0))
+        : RecycleAfter(max_age, jitter, 0) {
+        if (max_age <= std::chrono::nanoseconds(0))
+            throw std::invalid_argument("lifeguard::RecycleAfter: max_age must be positive, got " +
+                                        std::to_string(max_age.count()) + " ns");
+        if (jitter < std::chrono::nanoseconds(0) || jitter >= max_age)
+            throw std::invalid_argument(
+                "lifeguard::RecycleAfter: jitter must be at least 0 and below max_age, got " +
+                std::to_string(jitter.count()) + " ns for a max_age of " +
+                std::to_string(max_age.count()) + " ns");
+    }
+
+    [[nodiscard]] std::chrono::nanoseconds max_age() const noexcept { return max_age_; }
+    [[nodiscard]] std::chrono::nanoseconds jitter() const noexcept { return jitter_; }
+
+    template <class TimePoint>
+    void on_connect(connection_state<TimePoint>& s, TimePoint now) const noexcept {
+        auto life = max_age_;
+        if (jitter_.count() > 0) {
+            // Spread expiries so connections opened together are not all replaced together
+            // (HikariCP's "mass extinction"). Hash of time and address: no shared RNG state.
+            auto seed = static_cast<std::uint64_t>(now.time_since_epoch().count()) ^
+                        reinterpret_cast<std::uintptr_t>(&s);
+            life -= std::chrono::nanoseconds(
+                static_cast<std::int64_t>(mix(seed) % static_cast<std::uint64_t>(jitter_.count() + 1)));
+        }
+        s.expires_at = now + std::chrono::duration_cast<typename TimePoint::duration>(life);
+    }
+
+    template <class TimePoint>
+    [[nodiscard]] bool expired(const connection_state<TimePoint>& s, TimePoint now) const noexcept {
+        return now >= s.expires_at;
+    }
+
+private:
+    RecycleAfter(std::chrono::nanoseconds max_age, std::chrono::nanoseconds jitter, int) noexcept
+        : max_age_(max_age), jitter_(jitter) {}
+
+    static std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64 finaliser
+        x += 0x9e3779b97f4a7c15ULL;
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+        return x ^ (x >> 31);
+    }
+
+    std::chrono::nanoseconds max_age_;
+    std::chrono::nanoseconds jitter_;
+};
+
+} // namespace lifeguard
+
+#endif

@@ -1,0 +1,69 @@
+// Reset policies (kind: reset_tag): what a connection's next user may see of its last one.
+//   NoReset           - default; session state (variables, temporary tables, an open
+//                       transaction) carries over. Fine when every user cleans up.
+//   RollbackOnReturn  - roll back a transaction left open. The driver reports whether one
+//                       is open (MariaDB: the server status flag), so the round trip is
+//                       skipped when there is nothing to undo.
+//                       Needs driver.in_transaction(c) and driver.rollback(c).
+//   ResetOnReturn     - reset the whole session (MariaDB: mysql_reset_connection): roll
+//                       back, drop temporary tables and user variables, close prepared
+//                       statements. Skipped for a lease whose handle was never taken
+//                       (Lease::get), the only case a client can prove clean: the server
+//                       status describes the last statement only, not the session.
+//                       Needs driver.reset_session(c).
+// A reset that fails closes the connection instead of returning it.
+#ifndef LIFEGUARD_POLICIES_RESET_HPP
+#define LIFEGUARD_POLICIES_RESET_HPP
+
+#include <lifeguard/policy.hpp>
+
+#include <concepts>
+
+namespace lifeguard {
+
+struct NoReset {
+    using policy_kind = reset_tag;
+    template <class State>
+    constexpr void on_use(State&) const noexcept {}
+    template <class D, class State>
+    [[nodiscard]] constexpr bool on_return(D&, typename D::connection_type&, State&) const noexcept {
+        return true;
+    }
+};
+
+struct RollbackOnReturn {
+    using policy_kind = reset_tag;
+    template <class State>
+    constexpr void on_use(State&) const noexcept {}
+    template <class D, class State>
+        requires requires(D& d, typename D::connection_type& c) {
+            { d.in_transaction(c) } -> std::same_as<bool>;
+            { d.rollback(c) } -> std::same_as<bool>;
+        }
+    [[nodiscard]] bool on_return(D& d, typename D::connection_type& c, State&) const {
+        return !d.in_transaction(c) || d.rollback(c);
+    }
+};
+
+struct ResetOnReturn {
+    using policy_kind = reset_tag;
+    template <class TimePoint>
+    struct connection_state {
+        bool used = false;
+    };
+    template <class TimePoint>
+    void on_use(connection_state<TimePoint>& s) const noexcept { s.used = true; }
+    template <class D, class TimePoint>
+        requires requires(D& d, typename D::connection_type& c) {
+            { d.reset_session(c) } -> std::same_as<bool>;
+        }
+    [[nodiscard]] bool on_return(D& d, typename D::connection_type& c, connection_state<TimePoint>& s) const {
+        if (!s.used) return true;
+        s.used = false;
+        return d.reset_session(c);
+    }
+};
+
+} // namespace lifeguard
+
+#endif

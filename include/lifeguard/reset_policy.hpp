@@ -1,0 +1,26 @@
+// ResetPolicy: how session state left by one lease is cleared before the next.
+// Requirements and an example: docs/custom-policies.md.
+#ifndef LIFEGUARD_RESET_POLICY_HPP
+#define LIFEGUARD_RESET_POLICY_HPP
+
+#include <lifeguard/detail/connection_state.hpp>
+#include <lifeguard/policy.hpp>
+
+#include <concepts>
+
+namespace lifeguard {
+
+/// on_return() runs on the releasing thread, outside the pool's lock; false means the
+/// connection cannot be reused and is closed. on_use() runs when the lease hands out
+/// the native handle (Lease::get), so a policy can skip work for untouched leases.
+template <class P, class D, class TimePoint>
+concept ResetPolicy = PolicyOfKind<P, reset_tag> &&
+    requires(const P& p, D& d, typename D::connection_type& c,
+             detail::connection_state_t<P, TimePoint>& s) {
+        { p.on_use(s) } noexcept;
+        { p.on_return(d, c, s) } -> std::same_as<bool>;
+    };
+
+} // namespace lifeguard
+
+#endif

@@ -1,0 +1,176 @@
+// A Driver without a database, for unit tests and benchmarks of the pool and of custom
+// policies. It counts every call, fails connects and pings on demand, and records any
+// I/O attempted on a connection after it was abandoned or closed.
+#ifndef LIFEGUARD_TESTING_FAKE_DRIVER_HPP
+#define LIFEGUARD_TESTING_FAKE_DRIVER_HPP
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace lifeguard::testing {
+
+/// One fake connection. Its fields may be read by tests; change them through FakeServer.
+struct FakeConnection {
+    std::uint64_t id = 0;
+    std::atomic<bool> alive{true};     ///< false: the "server" dropped it; pings and queries fail
+    bool broken = false;               ///< the last query failed with a disconnect
+    bool closed = false;               ///< close() was called
+    bool abandoned = false;            ///< abandon() was called
+    bool in_transaction = false;       ///< a query opened a transaction that is still open
+    std::uint64_t session_changes = 0; ///< state a reset would clear (variables, temp tables)
+    std::uint64_t queries = 0;
+    std::atomic<int> holders{0};       ///< for stress tests: leases currently holding it
+};
+
+/// What a failed FakeDriver::connect throws.
+class FakeConnectError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// The shared state behind FakeDriver copies: counters and failure switches. Outlives
+/// every pool that uses it. Connection objects stay allocated until the server is
+/// destroyed, so I/O on an abandoned connection is recorded instead of being undefined.
+class FakeServer {
+public:
+    std::atomic<std::uint64_t> connects{0};          ///< successful connects
+    std::atomic<std::uint64_t> connect_failures{0};
+    std::atomic<std::uint64_t> pings{0};
+    std::atomic<std::uint64_t> failed_pings{0};
+    std::atomic<std::uint64_t> closes{0};
+    std::atomic<std::uint64_t> abandons{0};
+    std::atomic<std::uint64_t> rollbacks{0};
+    std::atomic<std::uint64_t> resets{0};
+    std::atomic<std::uint64_t> io_after_dispose{0};  ///< any call on a closed or abandoned connection
+
+    /// The next `n` connects throw FakeConnectError.
+    void fail_next_connects(std::uint64_t n) noexcept { failing_connects_.store(n); }
+    /// While set, every ping fails.
+    void fail_pings(bool on) noexcept { failing_pings_.store(on); }
+    /// Every connect sleeps this long first (benchmarks of slow connects; not for unit tests).
+    void set_connect_delay(std::chrono::microseconds d) noexcept { connect_delay_us_.store(d.count()); }
+    /// The server drops every open connection (restart, network cut, KILL).
+    void kill_all() {
+        std::lock_guard lock(mutex_);
+        for (auto& c : connections_)
+            if (!c->closed && !c->abandoned) c->alive.store(false);
+    }
+    /// Connections neither closed nor abandoned.
+    [[nodiscard]] std::size_t open_connections() const {
+        std::lock_guard lock(mutex_);
+        std::size_t n = 0;
+        for (auto& c : connections_) n += (!c->closed && !c->abandoned) ? 1 : 0;
+        return n;
+    }
+
+    /// A query on `c`: fails (and marks it broken, as a client library would) if the
+    /// server dropped it. `opens_transaction` / `changes_session` model BEGIN and SET @v.
+    bool query(FakeConnection* c, bool opens_transaction = false, bool changes_session = false) {
+        if (!touch(c)) return false;
+        ++c->queries;
+        if (!c->alive.load()) {
+            c->broken = true;
+            return false;
+        }
+        c->in_transaction = c->in_transaction || opens_transaction;
+        if (changes_session) ++c->session_changes;
+        return true;
+    }
+
+private:
+    friend class FakeDriver;
+
+    FakeConnection* open() {
+        if (auto d = connect_delay_us_.load(); d > 0) std::this_thread::sleep_for(std::chrono::microseconds(d));
+        for (auto n = failing_connects_.load(); n > 0;) {
+            if (failing_connects_.compare_exchange_weak(n, n - 1)) {
+                ++connect_failures;
+                throw FakeConnectError("fake driver: connection refused (injected failure)");
+            }
+        }
+        auto c = std::make_unique<FakeConnection>();
+        auto* raw = c.get();
+        std::lock_guard lock(mutex_);
+        raw->id = ++next_id_;
+        connections_.push_back(std::move(c));
+        ++connects;
+        return raw;
+    }
+    // Records I/O on a disposed connection; true if the connection may be used.
+    bool touch(FakeConnection* c) noexcept {
+        if (c->closed || c->abandoned) {
+            ++io_after_dispose;
+            return false;
+        }
+        return true;
+    }
+
+    std::atomic<std::uint64_t> failing_connects_{0};
+    std::atomic<bool> failing_pings_{false};
+    std::atomic<std::int64_t> connect_delay_us_{0};
+    mutable std::mutex mutex_;
+    std::deque<std::unique_ptr<FakeConnection>> connections_;
+    std::uint64_t next_id_ = 0;
+};
+
+/// Models lifeguard::Driver, plus the in_transaction/rollback/reset_session calls that
+/// RollbackOnReturn and ResetOnReturn need.
+class FakeDriver {
+public:
+    using connection_type = FakeConnection*;
+
+    explicit FakeDriver(FakeServer& server) noexcept : server_(&server) {}
+
+    connection_type connect() { return server_->open(); }
+
+    void close(connection_type& c) noexcept {
+        if (!server_->touch(c)) return;
+        c->closed = true;
+        ++server_->closes;
+    }
+    void abandon(connection_type& c) noexcept {
+        if (c->closed || c->abandoned) ++server_->io_after_dispose;
+        c->abandoned = true;
+        ++server_->abandons;
+    }
+    bool ping(connection_type& c, std::chrono::milliseconds) {
+        if (!server_->touch(c)) return false;
+        ++server_->pings;
+        const bool ok = c->alive.load() && !server_->failing_pings_.load();
+        if (!ok) ++server_->failed_pings;
+        return ok;
+    }
+    bool is_broken(const connection_type& c) const noexcept { return c->broken; }
+
+    bool in_transaction(connection_type& c) noexcept { return c->in_transaction; }
+    bool rollback(connection_type& c) {
+        if (!server_->touch(c)) return false;
+        ++server_->rollbacks;
+        c->in_transaction = false;
+        return c->alive.load();
+    }
+    bool reset_session(connection_type& c) {
+        if (!server_->touch(c)) return false;
+        ++server_->resets;
+        c->in_transaction = false;
+        c->session_changes = 0;
+        return c->alive.load();
+    }
+
+    [[nodiscard]] FakeServer& server() const noexcept { return *server_; }
+
+private:
+    FakeServer* server_;
+};
+
+} // namespace lifeguard::testing
+
+#endif

@@ -1,0 +1,47 @@
+// Helpers shared by lifeguard's unit tests.
+#ifndef LIFEGUARD_TESTS_TEST_SUPPORT_HPP
+#define LIFEGUARD_TESTS_TEST_SUPPORT_HPP
+
+#include <lifeguard/lifeguard.hpp>
+#include <lifeguard/testing/fake_driver.hpp>
+#include <lifeguard/testing/manual_clock.hpp>
+
+#include <chrono>
+#include <mutex>
+
+namespace lifeguard::detail {
+// The pool befriends this name; only tests define it.
+struct pool_access {
+    template <class Pool>
+    static std::mutex& mutex(Pool& p) { return p.mutex_; }
+    template <class Pool>
+    using record_t = typename Pool::record;
+};
+} // namespace lifeguard::detail
+
+namespace lifeguard_test {
+
+using namespace std::chrono_literals;
+using lifeguard::testing::FakeConnection;
+using lifeguard::testing::FakeDriver;
+using lifeguard::testing::FakeServer;
+using lifeguard::testing::ManualClock;
+using manual = lifeguard::UseClock<ManualClock>;
+
+struct server_fixture {
+    server_fixture() { ManualClock::reset(); }
+    FakeServer server;
+    FakeDriver driver() { return FakeDriver(server); }
+};
+
+inline lifeguard::PoolOptions sized(std::size_t max_size, std::size_t min_idle = 0) {
+    lifeguard::PoolOptions o;
+    o.max_size = max_size;
+    o.min_idle = min_idle;
+    o.acquire_timeout = 1ms;
+    return o;
+}
+
+} // namespace lifeguard_test
+
+#endif

@@ -1,0 +1,21 @@
+// expect: a policy tagged reset_tag does not model ResetPolicy with this Driver
+#include <lifeguard/lifeguard.hpp>
+#include <lifeguard/testing/fake_driver.hpp>
+
+#include <chrono>
+
+// A valid Driver that cannot reset a session: ResetOnReturn cannot work with it.
+struct MinimalDriver {
+    using connection_type = int*;
+    int* connect() { return nullptr; }
+    void close(int*&) noexcept {}
+    void abandon(int*&) noexcept {}
+    bool ping(int*&, std::chrono::milliseconds) { return true; }
+    bool is_broken(int* const&) const noexcept { return false; }
+#ifdef LIFEGUARD_POSITIVE_TWIN
+    bool reset_session(int*&) { return true; }
+#endif
+};
+using Pool = lifeguard::ConnectionPool<MinimalDriver, lifeguard::ResetOnReturn>;
+Pool::lease_type* lease = nullptr;
+int main() {}

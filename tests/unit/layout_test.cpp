@@ -1,0 +1,92 @@
+// Zero overhead, proven on layout: with no-op policies the pool, its lease and its
+// per-connection record are exactly as large as the hand-written baseline's; an enabled
+// policy adds its own state and nothing else. These are compile-time checks; the
+// matching instruction counts are in benchmarks/ (tools/bench).
+#include "test_support.hpp"
+
+#include <baseline_pool.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <type_traits>
+
+using namespace lifeguard;
+using lifeguard::detail::pool_access;
+using lifeguard::testing::FakeConnection;
+using lifeguard::testing::FakeDriver;
+
+namespace {
+using plain = ConnectionPool<FakeDriver>;
+using explicit_noops = ConnectionPool<FakeDriver, NoReset, IgnoreFork, NoValidation, NoRecycle>;
+using hand = baseline::Pool<FakeDriver>;
+using tp = std::chrono::steady_clock::time_point;
+
+// The no-op pool is the baseline, byte for byte.
+static_assert(sizeof(plain) == sizeof(hand));
+static_assert(sizeof(plain::lease_type) == sizeof(hand::lease_type));
+static_assert(sizeof(plain::lease_type) == 2 * sizeof(void*));
+static_assert(sizeof(pool_access::record_t<plain>) == sizeof(hand::record));
+static_assert(sizeof(explicit_noops) == sizeof(hand));
+static_assert(sizeof(pool_access::record_t<explicit_noops>) == sizeof(hand::record));
+static_assert(std::is_nothrow_move_constructible_v<plain::lease_type>);
+static_assert(std::is_nothrow_move_assignable_v<plain::lease_type>);
+static_assert(!std::is_copy_constructible_v<plain::lease_type>);
+
+// An enabled policy adds only its own state. Reference layouts, written out by hand:
+struct record_plus_time_point {
+    FakeConnection* connection;
+    void* next;
+    tp state;
+};
+struct record_plus_two_time_points {
+    FakeConnection* connection;
+    void* next;
+    tp a, b;
+};
+struct record_plus_generation {
+    FakeConnection* connection;
+    void* next;
+    std::uint32_t generation;
+};
+struct record_plus_flag {
+    FakeConnection* connection;
+    void* next;
+    bool used;
+};
+using recycled = ConnectionPool<FakeDriver, RecycleAfter>;
+using pinged = ConnectionPool<FakeDriver, PingIfIdle>;
+using both = ConnectionPool<FakeDriver, PingIfIdle, RecycleAfter>;
+using forked = ConnectionPool<FakeDriver, DisposeAfterFork>;
+using reset = ConnectionPool<FakeDriver, ResetOnReturn>;
+using ping_always = ConnectionPool<FakeDriver, PingOnCheckout>;
+
+static_assert(sizeof(pool_access::record_t<recycled>) == sizeof(record_plus_time_point));
+static_assert(sizeof(recycled) == sizeof(hand) + sizeof(RecycleAfter));
+static_assert(sizeof(pool_access::record_t<pinged>) == sizeof(record_plus_time_point));
+static_assert(sizeof(pinged) == sizeof(hand) + sizeof(PingIfIdle));
+static_assert(sizeof(pool_access::record_t<both>) == sizeof(record_plus_two_time_points));
+static_assert(sizeof(pool_access::record_t<forked>) == sizeof(record_plus_generation));
+static_assert(sizeof(forked) == sizeof(hand) + sizeof(detail::fork_link<true>));
+static_assert(sizeof(pool_access::record_t<reset>) == sizeof(record_plus_flag));
+static_assert(sizeof(reset) == sizeof(hand));
+// A stateless policy that does work (a ping) still adds no bytes.
+static_assert(sizeof(ping_always) == sizeof(hand));
+static_assert(sizeof(pool_access::record_t<ping_always>) == sizeof(hand::record));
+// Leases stay two pointers whatever the policies.
+static_assert(sizeof(both::lease_type) == 2 * sizeof(void*));
+static_assert(sizeof(RecommendedPool<FakeDriver>::lease_type) == 2 * sizeof(void*));
+
+// Only time-based policies make the pool read its clock.
+static_assert(!plain::uses_clock && !ping_always::uses_clock && !forked::uses_clock);
+static_assert(recycled::uses_clock && pinged::uses_clock);
+static_assert(!plain::detects_fork && forked::detects_fork);
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(layout)
+
+BOOST_AUTO_TEST_CASE(layout_checks_are_compile_time) {
+    // Everything above is a static_assert; this case records that the file was built.
+    BOOST_TEST(sizeof(plain) == sizeof(hand));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
