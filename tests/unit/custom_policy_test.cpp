@@ -1,5 +1,5 @@
-// Users write policies of their own. This one, from docs/custom-policies.md, retires a
-// connection after N uses, and a counting policy proves the pool calls every hook.
+// Users write policies of their own: a counting policy proves the pool calls every hook
+// of a custom policy, with the values passed to the constructor.
 #include "test_support.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -8,24 +8,17 @@ using namespace lifeguard_test;
 using namespace lifeguard;
 
 namespace {
-// [custom-recycle]
-struct RecycleAfterUses {
+// Recycles at the n-th expired() question, to see when the pool asks.
+struct RecycleAtQuestion {
     using policy_kind = lifeguard::recycle_tag;
-    static constexpr bool uses_clock = false;  // never needs the time
-    unsigned max_uses = 1000;
-
-    template <class TimePoint>
-    struct connection_state {
-        mutable unsigned uses = 0;
-    };
-    template <class TimePoint>
-    void on_connect(connection_state<TimePoint>&, TimePoint) const noexcept {}
-    template <class TimePoint>
-    bool expired(const connection_state<TimePoint>& s, TimePoint) const noexcept {
-        return ++s.uses > max_uses;  // asked once at checkout, once at release
-    }
+    static constexpr bool uses_clock = false;
+    int* questions = nullptr;
+    int recycle_at = 0;
+    template <class S, class T>
+    void on_connect(S&, T) const noexcept {}
+    template <class S, class T>
+    bool expired(const S&, T) const noexcept { return ++*questions == recycle_at; }
 };
-// [custom-recycle]
 
 struct hook_counts {
     int connect = 0, needs_ping = 0, release = 0;
@@ -45,12 +38,13 @@ struct CountingValidation {
 
 BOOST_FIXTURE_TEST_SUITE(custom_policy, server_fixture)
 
-BOOST_AUTO_TEST_CASE(recycle_after_uses_retires_connections) {
-    ConnectionPool<FakeDriver, RecycleAfterUses> pool(driver(), sized(1), RecycleAfterUses{2});
-    FakeConnection* c = pool.acquire().get();  // use 1 (release is check 2... see below)
-    // Each cycle asks expired() at release, and at checkout when reused: 1 (release),
-    // then 2 (checkout), 3 > 2 at release: closed.
-    (void)pool.acquire();
+BOOST_AUTO_TEST_CASE(a_custom_recycle_policy_is_asked_at_release_and_at_reuse) {
+    int questions = 0;
+    ConnectionPool<FakeDriver, RecycleAtQuestion> pool(driver(), sized(1), RecycleAtQuestion{&questions, 3});
+    FakeConnection* c = pool.acquire().get();  // fresh: asked once, at release
+    BOOST_TEST(questions == 1);
+    BOOST_TEST(pool.acquire().get() == c);  // asked at checkout (2) and at release (3: retire)
+    BOOST_TEST(questions == 3);
     BOOST_TEST(c->closed);
     BOOST_TEST(pool.acquire().get() != c);
 }

@@ -1,0 +1,232 @@
+// Connection settings for the MariaDB driver, from a struct or from a SQLAlchemy-style URL:
+//   mariadb://user:password@host:port/database?option=value&...
+// (also mysql:// and mysql+mysqldb://). Parsed with Boost.URL; percent-decoding applies
+// to user, password, database and option values. Passwords never appear in messages.
+#ifndef LIFEGUARD_MARIADB_CONNECT_OPTIONS_HPP
+#define LIFEGUARD_MARIADB_CONNECT_OPTIONS_HPP
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace lifeguard::mariadb {
+
+enum class SslMode {
+    disabled,         ///< plain TCP (the default)
+    preferred,        ///< TLS if the server offers it
+    required,         ///< TLS or fail
+    verify_ca,        ///< TLS, server certificate signed by ssl_ca
+    verify_identity,  ///< verify_ca, and the certificate names the host
+};
+
+/// Everything the driver needs to open a connection. Durations are whole seconds, as
+/// Connector/C takes them; zero means "library default".
+struct ConnectOptions {
+    std::string host = "localhost";
+    unsigned port = 3306;
+    std::string user;
+    std::string password;
+    std::string database;
+    std::string unix_socket;  ///< if set, used instead of TCP
+    std::chrono::seconds connect_timeout{10};
+    std::chrono::seconds read_timeout{30};   ///< bounds every read, including a ping's
+    std::chrono::seconds write_timeout{30};
+    std::string charset = "utf8mb4";
+    std::string init_command;  ///< SQL run on every new connection
+    SslMode ssl_mode = SslMode::disabled;
+    std::string ssl_ca;
+    std::string ssl_cert;
+    std::string ssl_key;
+
+    /// A URL that opens the same connection, with the password replaced by "***".
+    [[nodiscard]] std::string to_string() const;
+    /// "user@host:port" or "user@unix_socket", for messages.
+    [[nodiscard]] std::string endpoint() const {
+        return user + "@" + (unix_socket.empty() ? host + ":" + std::to_string(port) : unix_socket);
+    }
+};
+
+/// A URL that cannot be used. The message names the part that is wrong and never
+/// contains the password.
+class UrlError : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
+
+namespace detail {
+
+[[noreturn]] inline void url_error(const std::string& what) {
+    throw UrlError("lifeguard::mariadb: bad connection URL: " + what);
+}
+
+inline bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Names the component holding a malformed %-escape (Boost.URL only says "invalid").
+inline void check_percent_escapes(std::string_view part, const char* name) {
+    for (std::size_t i = 0; i < part.size(); ++i) {
+        if (part[i] == '%' && (i + 2 >= part.size() || !is_hex(part[i + 1]) || !is_hex(part[i + 2])))
+            url_error(std::string("the ") + name + " has a '%' that does not start a %XX escape; write a "
+                      "literal '%' as %25");
+    }
+}
+
+inline std::chrono::seconds seconds_option(std::string_view key, const std::string& value) {
+    if (value.empty() || value.size() > 9 || !std::all_of(value.begin(), value.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c)) != 0;
+        }))
+        url_error("option " + std::string(key) + " must be a whole number of seconds, got '" + value + "'");
+    return std::chrono::seconds(std::stol(value));
+}
+
+inline SslMode ssl_mode_option(std::string value) {
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    if (value == "DISABLED") return SslMode::disabled;
+    if (value == "PREFERRED") return SslMode::preferred;
+    if (value == "REQUIRED") return SslMode::required;
+    if (value == "VERIFY_CA") return SslMode::verify_ca;
+    if (value == "VERIFY_IDENTITY") return SslMode::verify_identity;
+    url_error("option ssl_mode must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY, got '" +
+              value + "'");
+}
+
+inline const char* ssl_mode_name(SslMode m) {
+    switch (m) {
+    case SslMode::disabled: return "DISABLED";
+    case SslMode::preferred: return "PREFERRED";
+    case SslMode::required: return "REQUIRED";
+    case SslMode::verify_ca: return "VERIFY_CA";
+    case SslMode::verify_identity: return "VERIFY_IDENTITY";
+    }
+    return "DISABLED";
+}
+
+} // namespace detail
+
+/// Parses `mariadb://user:password@host:port/database?options`.
+/// Options: unix_socket, connect_timeout, read_timeout, write_timeout (seconds), charset,
+/// init_command, ssl_mode, ssl_ca, ssl_cert, ssl_key.
+/// @throws UrlError naming the part that is wrong.
+inline ConnectOptions parse_url(std::string_view url) {
+    using detail::url_error;
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos)
+        url_error("expected scheme://... such as mariadb://user:password@host:3306/database");
+    const std::string scheme(url.substr(0, scheme_end));
+    if (scheme != "mariadb" && scheme != "mysql" && scheme != "mysql+mysqldb")
+        url_error("the scheme must be mariadb, mysql or mysql+mysqldb, got '" + scheme + "'");
+
+    // Boost.URL splits a lenient authority silently ("u:p@ss@h", "h:abc"), so the parts a
+    // user is likely to get wrong are checked on the raw text first.
+    const auto rest = url.substr(scheme_end + 3);
+    const auto authority = rest.substr(0, rest.find_first_of("/?#"));
+    const auto at = authority.rfind('@');
+    const auto userinfo = at == std::string_view::npos ? std::string_view() : authority.substr(0, at);
+    const auto hostport = at == std::string_view::npos ? authority : authority.substr(at + 1);
+    if (userinfo.find('@') != std::string_view::npos)
+        url_error("the user or password contains '@'; percent-encode it as %40");
+    detail::check_percent_escapes(userinfo, "user or password");
+    const auto colon = hostport.rfind(':');
+    if (colon != std::string_view::npos && hostport.find(']', colon) == std::string_view::npos) {
+        const auto port_text = hostport.substr(colon + 1);
+        if (port_text.empty() || port_text.size() > 5 ||
+            !std::all_of(port_text.begin(), port_text.end(),
+                         [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }))
+            url_error("the port must be a number from 1 to 65535, got '" + std::string(port_text) + "'");
+        if (const auto port = std::stoul(std::string(port_text)); port == 0 || port > 65535)
+            url_error("the port must be a number from 1 to 65535, got " + std::to_string(port));
+    }
+    const auto after_authority = rest.substr(authority.size());
+    const auto query_start = after_authority.find_first_of("?#");
+    detail::check_percent_escapes(after_authority.substr(0, query_start), "database name");
+    if (query_start != std::string_view::npos)
+        detail::check_percent_escapes(after_authority.substr(query_start), "query string");
+
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed) url_error("it is not a valid URI (" + parsed.error().message() + ")");
+    const boost::urls::url_view u = *parsed;
+    if (u.has_fragment()) url_error("a fragment ('#...') has no meaning in a connection URL; remove it");
+
+    ConnectOptions o;
+    o.user = u.user();
+    o.password = u.password();
+    o.host = u.host();
+    if (o.host.size() > 2 && o.host.front() == '[') o.host = o.host.substr(1, o.host.size() - 2);  // IPv6
+    if (u.has_port()) o.port = static_cast<unsigned>(u.port_number());
+    std::string path = u.path();
+    if (!path.empty() && path.front() == '/') path.erase(0, 1);
+    if (path.find('/') != std::string::npos)
+        url_error("the database name must not contain '/', got '" + path + "'");
+    o.database = path;
+
+    for (auto param : u.params()) {
+        const std::string key = param.key;
+        const std::string value = param.value;
+        if (!param.has_value) url_error("option " + key + " needs a value (" + key + "=...)");
+        if (key == "unix_socket") o.unix_socket = value;
+        else if (key == "connect_timeout") o.connect_timeout = detail::seconds_option(key, value);
+        else if (key == "read_timeout") o.read_timeout = detail::seconds_option(key, value);
+        else if (key == "write_timeout") o.write_timeout = detail::seconds_option(key, value);
+        else if (key == "charset") o.charset = value;
+        else if (key == "init_command") o.init_command = value;
+        else if (key == "ssl_mode") o.ssl_mode = detail::ssl_mode_option(value);
+        else if (key == "ssl_ca") o.ssl_ca = value;
+        else if (key == "ssl_cert") o.ssl_cert = value;
+        else if (key == "ssl_key") o.ssl_key = value;
+        else
+            url_error("unknown option '" + key + "'; known options are unix_socket, connect_timeout, "
+                      "read_timeout, write_timeout, charset, init_command, ssl_mode, ssl_ca, ssl_cert, ssl_key");
+    }
+    if (o.host.empty() && o.unix_socket.empty())
+        url_error("no host given; write mariadb://user@host/database, or add ?unix_socket=/path/to/socket");
+    if (o.host.empty()) o.host = "localhost";
+    if (o.user.empty()) url_error("no user given; write mariadb://user:password@host/database");
+    return o;
+}
+
+inline std::string ConnectOptions::to_string() const {
+    // Percent-encode what the URL syntax reserves, so the result parses back.
+    auto enc = [](std::string_view s) {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        std::string out;
+        for (unsigned char c : s) {
+            if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '$') {
+                out += static_cast<char>(c);
+            } else {
+                out += '%';
+                out += hex[c >> 4];
+                out += hex[c & 15];
+            }
+        }
+        return out;
+    };
+    const bool ipv6 = host.find(':') != std::string::npos;
+    std::string s = "mariadb://" + enc(user) + (password.empty() ? "" : ":***") + "@" +
+                    (ipv6 ? "[" + host + "]" : enc(host)) + ":" + std::to_string(port) + "/" + enc(database);
+    std::string q;
+    auto add = [&](const char* key, const std::string& value) {
+        if (!value.empty()) q += std::string(q.empty() ? "?" : "&") + key + "=" + enc(value);
+    };
+    add("unix_socket", unix_socket);
+    add("connect_timeout", std::to_string(connect_timeout.count()));
+    add("read_timeout", std::to_string(read_timeout.count()));
+    add("write_timeout", std::to_string(write_timeout.count()));
+    add("charset", charset);
+    add("init_command", init_command);
+    if (ssl_mode != SslMode::disabled) add("ssl_mode", detail::ssl_mode_name(ssl_mode));
+    add("ssl_ca", ssl_ca);
+    add("ssl_cert", ssl_cert);
+    add("ssl_key", ssl_key);
+    return s + q;
+}
+
+} // namespace lifeguard::mariadb
+
+#endif

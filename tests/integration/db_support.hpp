@@ -1,0 +1,83 @@
+// Helpers for tests against a real MariaDB server (started by tools/throwaway_mariadb).
+#ifndef LIFEGUARD_TESTS_DB_SUPPORT_HPP
+#define LIFEGUARD_TESTS_DB_SUPPORT_HPP
+
+#include <lifeguard/lifeguard.hpp>
+#include <lifeguard/mariadb.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lifeguard_db {
+
+// LIFEGUARD_TEST_URL, or the URL the CTest fixture wrote to LIFEGUARD_TEST_URL_FILE.
+inline std::string url_from(const char* var, const char* file_var) {
+    if (const char* u = std::getenv(var); u != nullptr && *u != '\0') return u;
+    if (const char* f = std::getenv(file_var); f != nullptr) {
+        std::ifstream in(f);
+        std::string url;
+        if (std::getline(in, url) && !url.empty()) return url;
+    }
+    throw std::runtime_error(std::string("no database: set ") + var + " or run through ctest (fixture)");
+}
+inline std::string tcp_url() { return url_from("LIFEGUARD_TEST_URL", "LIFEGUARD_TEST_URL_FILE"); }
+inline std::string socket_url() { return url_from("LIFEGUARD_TEST_SOCKET_URL", "LIFEGUARD_TEST_SOCKET_URL_FILE"); }
+
+inline lifeguard::mariadb::ConnectOptions options(const std::string& init_command = "") {
+    auto o = lifeguard::mariadb::parse_url(tcp_url());
+    o.init_command = init_command;
+    o.read_timeout = std::chrono::seconds(10);
+    o.write_timeout = std::chrono::seconds(10);
+    return o;
+}
+
+// Runs a statement, discards any result; returns the error code (0: success).
+inline unsigned exec(MYSQL* m, const std::string& sql) {
+    if (mysql_real_query(m, sql.data(), sql.size()) != 0) return mysql_errno(m);
+    do {
+        if (MYSQL_RES* r = mysql_store_result(m)) mysql_free_result(r);
+        else if (mysql_field_count(m) != 0) return mysql_errno(m);
+    } while (mysql_next_result(m) == 0);
+    return mysql_errno(m);
+}
+
+// The first column of the first row ("<NULL>" for SQL NULL); throws on error.
+inline std::string scalar(MYSQL* m, const std::string& sql) {
+    if (mysql_real_query(m, sql.data(), sql.size()) != 0)
+        throw lifeguard::mariadb::Error(mysql_error(m), mysql_errno(m), mysql_sqlstate(m));
+    MYSQL_RES* r = mysql_store_result(m);
+    if (r == nullptr) throw lifeguard::mariadb::Error(mysql_error(m), mysql_errno(m), mysql_sqlstate(m));
+    MYSQL_ROW row = mysql_fetch_row(r);
+    std::string v = "<NULL>";
+    if (row != nullptr && row[0] != nullptr) v = row[0];
+    mysql_free_result(r);
+    return v;
+}
+
+// SELECT 1 on the connection: true if it worked.
+inline bool select1(MYSQL* m) {
+    try {
+        return scalar(m, "SELECT 1") == "1";
+    } catch (const lifeguard::mariadb::Error&) {
+        return false;
+    }
+}
+
+// Server-side ids of live sessions.
+inline std::vector<unsigned long> live_ids(MYSQL* admin) {
+    std::vector<unsigned long> ids;
+    const std::string sql = "SELECT ID FROM information_schema.PROCESSLIST";
+    if (mysql_real_query(admin, sql.data(), sql.size()) != 0) throw std::runtime_error(mysql_error(admin));
+    MYSQL_RES* r = mysql_store_result(admin);
+    while (MYSQL_ROW row = mysql_fetch_row(r)) ids.push_back(std::stoul(row[0]));
+    mysql_free_result(r);
+    return ids;
+}
+
+} // namespace lifeguard_db
+
+#endif

@@ -1,0 +1,126 @@
+// URL parsing and redaction: no server needed.
+#include <lifeguard/mariadb.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+using lifeguard::mariadb::ConnectOptions;
+using lifeguard::mariadb::parse_url;
+using lifeguard::mariadb::SslMode;
+using lifeguard::mariadb::UrlError;
+
+BOOST_AUTO_TEST_SUITE(mariadb_url)
+
+BOOST_AUTO_TEST_CASE(all_parts_and_options) {
+    const auto o = parse_url("mariadb://app:s3cret@db.example:3307/shop?connect_timeout=3&read_timeout=4"
+                             "&write_timeout=5&charset=latin1&init_command=SET%20time_zone%3D%27%2B00:00%27"
+                             "&ssl_mode=verify_ca&ssl_ca=/etc/ca.pem&ssl_cert=/c.pem&ssl_key=/k.pem");
+    BOOST_TEST(o.user == "app");
+    BOOST_TEST(o.password == "s3cret");
+    BOOST_TEST(o.host == "db.example");
+    BOOST_TEST(o.port == 3307u);
+    BOOST_TEST(o.database == "shop");
+    BOOST_TEST(o.connect_timeout.count() == 3);
+    BOOST_TEST(o.read_timeout.count() == 4);
+    BOOST_TEST(o.write_timeout.count() == 5);
+    BOOST_TEST(o.charset == "latin1");
+    BOOST_TEST(o.init_command == "SET time_zone='+00:00'");
+    BOOST_TEST((o.ssl_mode == SslMode::verify_ca));
+    BOOST_TEST(o.ssl_ca == "/etc/ca.pem");
+    BOOST_TEST(o.ssl_cert == "/c.pem");
+    BOOST_TEST(o.ssl_key == "/k.pem");
+}
+
+BOOST_AUTO_TEST_CASE(sqlalchemy_schemes_and_defaults) {
+    for (const char* scheme : {"mariadb", "mysql", "mysql+mysqldb"}) {
+        const auto o = parse_url(std::string(scheme) + "://u@h/d");
+        BOOST_TEST(o.port == 3306u);
+        BOOST_TEST(o.password.empty());
+        BOOST_TEST((o.ssl_mode == SslMode::disabled));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(percent_decoding_in_user_and_password) {
+    const auto o = parse_url("mariadb://us%40er:p%40ss%3Aw%2Frd%25@h/alice$default");
+    BOOST_TEST(o.user == "us@er");
+    BOOST_TEST(o.password == "p@ss:w/rd%");
+    BOOST_TEST(o.database == "alice$default");
+}
+
+BOOST_AUTO_TEST_CASE(unix_socket_and_ipv6) {
+    const auto s = parse_url("mysql://u:p@localhost/db?unix_socket=/run/mysqld/mysqld.sock");
+    BOOST_TEST(s.unix_socket == "/run/mysqld/mysqld.sock");
+    const auto no_host = parse_url("mysql://u@/db?unix_socket=/tmp/s.sock");
+    BOOST_TEST(no_host.host == "localhost");
+    const auto v6 = parse_url("mysql://u@[::1]:3310/db");
+    BOOST_TEST(v6.host == "::1");
+    BOOST_TEST(v6.port == 3310u);
+}
+
+BOOST_AUTO_TEST_CASE(to_string_redacts_the_password_and_round_trips) {
+    const auto o = parse_url("mariadb://app:p%40ss%3Aw%2Frd%25@h:3307/alice$default?unix_socket=/s.sock");
+    const std::string s = o.to_string();
+    BOOST_TEST(s.find("p@ss") == std::string::npos, s);
+    BOOST_TEST(s.find("p%40ss") == std::string::npos, s);
+    BOOST_TEST(s.find(":***@") != std::string::npos, s);
+    auto back = parse_url(s);
+    BOOST_TEST(back.user == o.user);
+    BOOST_TEST(back.database == "alice$default");
+    BOOST_TEST(back.unix_socket == "/s.sock");
+    BOOST_TEST(back.port == 3307u);
+}
+
+struct malformed {
+    const char* url;
+    const char* message;
+};
+
+BOOST_AUTO_TEST_CASE(malformed_urls_name_the_wrong_part_and_never_the_password) {
+    const malformed cases[] = {
+        {"postgres://u:hunter2@h/db", "the scheme must be mariadb, mysql or mysql+mysqldb, got 'postgres'"},
+        {"u:hunter2@h/db", "expected scheme://"},
+        {"mysql://u:hunter2@h:abc/db", "the port must be a number from 1 to 65535, got 'abc'"},
+        {"mysql://u:hunter2@h:70000/db", "the port must be a number from 1 to 65535, got 70000"},
+        {"mysql://u:hunter2@h:/db", "the port must be a number from 1 to 65535, got ''"},
+        {"mysql://u:hun@ter2@h/db", "the user or password contains '@'; percent-encode it as %40"},
+        {"mysql://u:hunter2%zz@h/db", "the user or password has a '%' that does not start a %XX escape"},
+        {"mysql://u:hunter2@h/db%2", "the database name has a '%'"},
+        {"mysql://u:hunter2@h/db/extra", "the database name must not contain '/'"},
+        {"mysql://u:hunter2@h/db?colour=blue", "unknown option 'colour'; known options are unix_socket"},
+        {"mysql://u:hunter2@h/db?connect_timeout=soon", "connect_timeout must be a whole number of seconds, got 'soon'"},
+        {"mysql://u:hunter2@h/db?read_timeout=-1", "read_timeout must be a whole number of seconds"},
+        {"mysql://u:hunter2@h/db?ssl_mode=maybe", "ssl_mode must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY"},
+        {"mysql://u:hunter2@h/db?charset", "option charset needs a value"},
+        {"mysql://u:hunter2@h/db#frag", "a fragment ('#...') has no meaning"},
+        {"mysql://u:hunter2@/db", "no host given"},
+        {"mysql://h/db", "no user given"},
+        {"mysql://u:hunter2@h/db?x=%", "the query string has a '%'"},
+    };
+    for (const auto& c : cases) {
+        try {
+            (void)parse_url(c.url);
+            BOOST_ERROR("accepted: " << c.url);
+        } catch (const UrlError& e) {
+            const std::string what = e.what();
+            BOOST_TEST(what.find(c.message) != std::string::npos, c.url << " -> " << what);
+            BOOST_TEST(what.find("lifeguard::mariadb: bad connection URL: ") == 0u, what);
+            BOOST_TEST(what.find("hunter2") == std::string::npos, "password leaked: " << what);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(is_disconnect_classifies_the_documented_codes) {
+    for (unsigned code : {2006u, 2013u, 2055u, 4031u, 1927u, 1053u, 2014u})
+        BOOST_TEST(lifeguard::mariadb::is_disconnect(code), code);
+    for (unsigned code : {0u, 1045u, 1064u, 1146u, 1213u, 2002u, 2003u})
+        BOOST_TEST(!lifeguard::mariadb::is_disconnect(code), code);
+}
+
+BOOST_AUTO_TEST_CASE(a_driver_can_be_built_from_a_url_without_connecting) {
+    lifeguard::mariadb::Driver d("mariadb://u:p@h:1234/db");
+    BOOST_TEST(d.options().port == 1234u);
+    static_assert(lifeguard::Driver<lifeguard::mariadb::Driver>);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
