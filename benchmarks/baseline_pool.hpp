@@ -1,8 +1,9 @@
 // The hand-written baseline: the smallest thread-safe pool with lifeguard's semantics
 // (LIFO reuse, max_size, min_idle, timed acquire, try_acquire, connect outside the lock,
-// broken connections dropped on release, records from boost::pool) and no policy
-// machinery at all. The zero-overhead claim is measured against it: the layout tests
-// compare sizes, the benchmarks compare time and instructions.
+// first-come-first-served hand-off to waiters, broken connections dropped on release,
+// records from boost::pool) and no policy machinery at all. The zero-overhead claim is
+// measured against it: the layout tests compare sizes, the benchmarks compare time and
+// instructions.
 #ifndef LIFEGUARD_BENCHMARKS_BASELINE_POOL_HPP
 #define LIFEGUARD_BENCHMARKS_BASELINE_POOL_HPP
 
@@ -55,14 +56,11 @@ public:
     Pool(D driver, lifeguard::PoolOptions options)
         : driver_(std::move(driver)), options_(options), records_(sizeof(record), options.max_size) {
         for (std::size_t i = 0; i < options_.min_idle; ++i) {
-            void* memory;
-            {
-                std::lock_guard lock(mutex_);
-                memory = reserve_locked();
-            }
-            record* r = open(memory);
-            std::lock_guard lock(mutex_);
-            push(r);
+            std::unique_lock lock(mutex_);
+            ++open_;
+            record* r = open(lock);
+            lock.lock();
+            give(r);
         }
     }
     ~Pool() {
@@ -77,27 +75,34 @@ public:
     Lease acquire() {
         std::optional<std::chrono::steady_clock::time_point> deadline;
         std::unique_lock lock(mutex_);
-        for (;;) {
-            if (record* r = idle_head_) {
-                idle_head_ = r->next;
-                --idle_;
-                return Lease(this, r);
-            }
-            if (open_ < options_.max_size) {
-                void* memory = reserve_locked();
-                lock.unlock();
-                return Lease(this, open(memory));
-            }
-            if (!deadline) deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
-            ++waiters_;
-            const bool ready = cv_.wait_until(lock, *deadline, [this] {
-                return idle_head_ != nullptr || open_ < options_.max_size;
-            });
-            --waiters_;
-            if (!ready)
-                throw lifeguard::AcquireTimeout({options_.max_size, open_, idle_, open_ - idle_, waiters_},
-                                                options_.acquire_timeout);
+        if (record* r = idle_head_) {
+            idle_head_ = r->next;
+            --idle_;
+            return Lease(this, r);
         }
+        if (open_ < options_.max_size) {
+            ++open_;
+            return Lease(this, open(lock));
+        }
+        deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+        waiter w;
+        (wait_tail_ ? wait_tail_->next : wait_head_) = &w;
+        wait_tail_ = &w;
+        ++waiters_;
+        if (!w.cv.wait_until(lock, *deadline, [&w] { return w.handed || w.may_open; })) {
+            waiter* prev = nullptr;
+            for (waiter* p = wait_head_; p; prev = p, p = p->next) {
+                if (p != &w) continue;
+                (prev ? prev->next : wait_head_) = w.next;
+                if (wait_tail_ == &w) wait_tail_ = prev;
+                --waiters_;
+                break;
+            }
+            throw lifeguard::AcquireTimeout({options_.max_size, open_, idle_, open_ - idle_, waiters_},
+                                            options_.acquire_timeout);
+        }
+        if (w.may_open) return Lease(this, open(lock));
+        return Lease(this, w.handed);
     }
 
     void release(record* r) noexcept {
@@ -105,35 +110,62 @@ public:
             driver_.close(r->connection);
             std::lock_guard lock(mutex_);
             records_.free(r);
-            --open_;
-            if (waiters_) cv_.notify_one();
+            free_slot();
             return;
         }
         std::lock_guard lock(mutex_);
-        push(r);
+        give(r);
     }
 
 private:
-    void push(record* r) noexcept {
+    struct waiter {
+        waiter* next = nullptr;
+        record* handed = nullptr;
+        bool may_open = false;
+        std::condition_variable cv;
+    };
+
+    waiter* pop_waiter() noexcept {
+        waiter* w = wait_head_;
+        wait_head_ = w->next;
+        if (!wait_head_) wait_tail_ = nullptr;
+        --waiters_;
+        return w;
+    }
+    void give(record* r) noexcept {
+        if (wait_head_) {
+            waiter* w = pop_waiter();
+            w->handed = r;
+            w->cv.notify_one();
+            return;
+        }
         r->next = idle_head_;
         idle_head_ = r;
         ++idle_;
-        if (waiters_) cv_.notify_one();
     }
-    void* reserve_locked() {
+    void free_slot() noexcept {
+        if (wait_head_) {
+            waiter* w = pop_waiter();
+            w->may_open = true;
+            w->cv.notify_one();
+        } else {
+            --open_;
+        }
+    }
+    // Called with the lock held and the slot counted; returns unlocked.
+    record* open(std::unique_lock<std::mutex>& lock) {
         void* memory = records_.malloc();
-        if (!memory) throw std::bad_alloc();
-        ++open_;
-        return memory;
-    }
-    record* open(void* memory) {
+        if (!memory) {
+            free_slot();
+            throw std::bad_alloc();
+        }
+        lock.unlock();
         try {
             return ::new (memory) record{driver_.connect(), nullptr};
         } catch (...) {
-            std::lock_guard lock(mutex_);
+            std::lock_guard relock(mutex_);
             records_.free(memory);
-            --open_;
-            if (waiters_) cv_.notify_one();
+            free_slot();
             throw;
         }
     }
@@ -141,7 +173,8 @@ private:
     D driver_;
     lifeguard::PoolOptions options_;
     std::mutex mutex_;
-    std::condition_variable cv_;
+    waiter* wait_head_ = nullptr;
+    waiter* wait_tail_ = nullptr;
     record* idle_head_ = nullptr;
     std::size_t idle_ = 0;
     std::size_t open_ = 0;

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -107,6 +108,46 @@ BOOST_AUTO_TEST_CASE(a_waiter_gets_the_connection_another_thread_releases) {
     waiter.join();
     BOOST_TEST(got.load() == c);
     BOOST_TEST(server.connects == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_releasing_thread_cannot_jump_the_queue) {
+    // Release hands the connection to the oldest waiter: a thread that releases and
+    // re-acquires in a loop cannot starve the others.
+    auto o = sized(1);
+    o.acquire_timeout = 10s;
+    ConnectionPool<FakeDriver> pool(driver(), o);
+    auto held = pool.acquire();
+    std::atomic<bool> served{false};
+    std::thread waiter([&] {
+        auto l = pool.acquire();
+        served = true;
+    });
+    while (pool.stats().waiters == 0) std::this_thread::yield();
+    held.release();
+    BOOST_TEST(!pool.try_acquire().has_value());  // already the waiter's
+    waiter.join();
+    BOOST_TEST(served.load());
+}
+
+BOOST_AUTO_TEST_CASE(waiters_are_served_first_come_first_served) {
+    auto o = sized(1);
+    o.acquire_timeout = 10s;
+    ConnectionPool<FakeDriver> pool(driver(), o);
+    auto held = pool.acquire();
+    std::vector<int> order;
+    std::mutex order_mutex;
+    std::vector<std::thread> waiters;
+    for (int i = 0; i < 3; ++i) {
+        waiters.emplace_back([&, i] {
+            auto l = pool.acquire();
+            std::lock_guard lock(order_mutex);
+            order.push_back(i);
+        });
+        while (pool.stats().waiters != static_cast<std::size_t>(i + 1)) std::this_thread::yield();
+    }
+    held.release();
+    for (auto& t : waiters) t.join();
+    BOOST_TEST(order == (std::vector<int>{0, 1, 2}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_connect_reports_the_driver_error_and_loses_no_slot) {

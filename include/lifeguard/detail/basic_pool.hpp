@@ -3,7 +3,10 @@
 // Invariants (all under mutex_):
 //   open_   = connections counted against max_size: idle + leased + being opened
 //   idle_   = length of the idle list starting at idle_head_
-//   waiters_= threads blocked in acquire()
+//   waiters_= length of the waiter queue: threads blocked in acquire()
+//   a connection is idle only while nobody waits: release hands it straight to the
+//   oldest waiter, so a thread that releases and re-acquires in a loop cannot starve
+//   the others (first come, first served).
 // Driver I/O (connect, ping, close, reset) always runs outside mutex_.
 #ifndef LIFEGUARD_DETAIL_BASIC_POOL_HPP
 #define LIFEGUARD_DETAIL_BASIC_POOL_HPP
@@ -37,6 +40,16 @@ template <>
 struct fork_link<true> {
     fork_participant participant;
     std::uint32_t generation = 0;  // process generation the pool's counters belong to
+};
+
+// A thread blocked in acquire(): lives on its stack, linked into the pool's FIFO queue.
+// The thread that serves it pops it and fills in what it gets, under the pool's lock.
+template <class Record>
+struct waiter {
+    waiter* next = nullptr;
+    Record* handed = nullptr;  // a connection released to this waiter
+    bool may_open = false;     // a free slot, already counted in open_, for this waiter
+    std::condition_variable cv;
 };
 
 template <class D, class Config>
@@ -74,8 +87,10 @@ public:
         }
         try {
             for (std::size_t i = 0; i < options_.min_idle; ++i) {
-                record* r = open_record(reserve_slot());
-                std::lock_guard lock(mutex_);
+                std::unique_lock lock(mutex_);
+                ++open_;
+                record* r = open_new(lock);
+                lock.lock();
                 push_idle(r);
             }
         } catch (...) {
@@ -124,6 +139,7 @@ private:
     using record = detail::record<connection_type, connection_state_t<recycle_policy, time_point>,
                                   connection_state_t<validation_policy, time_point>,
                                   connection_state_t<reset_policy, time_point>, detects_fork>;
+    using waiter_type = waiter<record>;
     // boost::pool hands out blocks aligned for a pointer or size_t, not more.
     static_assert(alignof(record) <= alignof(void*), "lifeguard: a connection record needs more alignment "
                                                      "than boost::pool provides; reduce policy state alignment");
@@ -149,28 +165,78 @@ private:
         std::unique_lock lock(mutex_);
         for (;;) {
             after_fork_locked();
-            if (record* r = idle_head_) {
+            record* r = idle_head_;
+            if (r != nullptr) {
                 idle_head_ = r->next;
                 --idle_;
-                lock.unlock();
-                if (checkout(r)) return lease_type(this, r);
-                lock.lock();
-                continue;
-            }
-            if (open_ < options_.max_size) {
+            } else if (open_ < options_.max_size) {
                 ++open_;
-                record* r = allocate_locked();
-                lock.unlock();
-                return lease_type(this, open_record(r));
+                return lease_type(this, open_new(lock));
+            } else {
+                if (!wait) return std::nullopt;
+                if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
+                waiter_type w;
+                enqueue_locked(w);
+                if (!w.cv.wait_until(lock, *deadline, [&w] { return w.handed != nullptr || w.may_open; })) {
+                    dequeue_locked(w);
+                    throw AcquireTimeout(stats_locked(), timeout);
+                }
+                if (w.may_open) return lease_type(this, open_new(lock));
+                r = w.handed;
             }
-            if (!wait) return std::nullopt;
-            if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
-            ++waiters_;
-            const bool ready = cv_.wait_until(lock, *deadline, [this] {
-                return idle_head_ != nullptr || open_ < options_.max_size || forked_locked();
-            });
+            lock.unlock();
+            if (checkout(r)) return lease_type(this, r);
+            lock.lock();
+        }
+    }
+
+    // Opens a connection in a slot already counted in open_. Unlocks `lock`.
+    record* open_new(std::unique_lock<std::mutex>& lock) {
+        void* memory = records_.malloc();
+        if (memory == nullptr) {
+            slot_freed_locked();
+            throw std::bad_alloc();
+        }
+        lock.unlock();
+        return open_record(static_cast<record*>(memory));
+    }
+
+    void enqueue_locked(waiter_type& w) noexcept {
+        if (wait_tail_ != nullptr) wait_tail_->next = &w;
+        else wait_head_ = &w;
+        wait_tail_ = &w;
+        ++waiters_;
+    }
+
+    waiter_type* pop_waiter_locked() noexcept {
+        waiter_type* w = wait_head_;
+        wait_head_ = w->next;
+        if (wait_head_ == nullptr) wait_tail_ = nullptr;
+        --waiters_;
+        return w;
+    }
+
+    // A waiter that timed out is still queued (nobody served it): unlink it.
+    void dequeue_locked(waiter_type& w) noexcept {
+        waiter_type* prev = nullptr;
+        for (waiter_type* p = wait_head_; p != nullptr; prev = p, p = p->next) {
+            if (p != &w) continue;
+            (prev != nullptr ? prev->next : wait_head_) = w.next;
+            if (wait_tail_ == &w) wait_tail_ = prev;
             --waiters_;
-            if (!ready) throw AcquireTimeout(stats_locked(), timeout);
+            return;
+        }
+    }
+
+    // A slot was given up (connection closed, connect failed): the oldest waiter may
+    // open a connection in it.
+    void slot_freed_locked() noexcept {
+        if (wait_head_ != nullptr) {
+            waiter_type* w = pop_waiter_locked();
+            w->may_open = true;
+            w->cv.notify_one();  // under the lock: w cannot leave (and destroy cv) before this returns
+        } else {
+            --open_;
         }
     }
 
@@ -189,22 +255,6 @@ private:
         return ok;
     }
 
-    // Called with mutex_ held, right after ++open_.
-    record* allocate_locked() {
-        void* p = records_.malloc();
-        if (p == nullptr) {
-            --open_;
-            throw std::bad_alloc();
-        }
-        return static_cast<record*>(p);
-    }
-
-    record* reserve_slot() {
-        std::lock_guard lock(mutex_);
-        ++open_;
-        return allocate_locked();
-    }
-
     // Opens a connection into reserved memory outside the lock. On failure the slot is
     // returned (a waiter may use it) and the driver's exception propagates.
     record* open_record(record* memory) {
@@ -214,8 +264,7 @@ private:
         } catch (...) {
             std::lock_guard lock(mutex_);
             records_.free(memory);
-            --open_;
-            if (waiters_ != 0) cv_.notify_one();
+            slot_freed_locked();
             throw;
         }
         const time_point t = now();
@@ -256,10 +305,15 @@ private:
     }
 
     void push_idle(record* r) noexcept {
+        if (wait_head_ != nullptr) [[unlikely]] {
+            waiter_type* w = pop_waiter_locked();
+            w->handed = r;
+            w->cv.notify_one();  // under the lock: see slot_freed_locked
+            return;
+        }
         r->next = idle_head_;
         idle_head_ = r;
         ++idle_;
-        if (waiters_ != 0) cv_.notify_one();
     }
 
     void close_record(record* r) noexcept {
@@ -267,8 +321,7 @@ private:
         r->~record();
         std::lock_guard lock(mutex_);
         records_.free(r);
-        --open_;
-        if (waiters_ != 0) cv_.notify_one();
+        slot_freed_locked();
     }
 
     // A lease taken before fork() and released in the child: its connection is the
@@ -306,11 +359,10 @@ private:
     }
 
     // pthread_atfork child handler: only the forking thread exists now. It holds mutex_
-    // (taken in prepare); waiters counted in the parent are gone, and the condition
-    // variable may still account for them, so it is rebuilt rather than signalled.
+    // (taken in prepare); the queued waiters were other threads of the parent.
     void after_fork_in_child() noexcept {
+        wait_head_ = wait_tail_ = nullptr;
         waiters_ = 0;
-        ::new (static_cast<void*>(&cv_)) std::condition_variable();
         mutex_.unlock();
     }
 
@@ -345,7 +397,8 @@ private:
     [[no_unique_address]] fork_policy fork_policy_{};
     [[no_unique_address]] reset_policy reset_{};
     mutable std::mutex mutex_;
-    std::condition_variable cv_;
+    waiter_type* wait_head_ = nullptr;
+    waiter_type* wait_tail_ = nullptr;
     record* idle_head_ = nullptr;
     std::size_t idle_ = 0;
     std::size_t open_ = 0;
