@@ -4,6 +4,7 @@
 #define LIFEGUARD_LIFEGUARD_HPP
 
 #include <lifeguard/clock_policy.hpp>
+#include <lifeguard/coarse_clock.hpp>
 #include <lifeguard/connection_pool.hpp>
 #include <lifeguard/driver.hpp>
 #include <lifeguard/errors.hpp>

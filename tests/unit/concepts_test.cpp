@@ -85,7 +85,8 @@ static_assert(detail::check_pool<FakeDriver, fork_with_getpid, RecycleAfter>());
 static_assert(std::is_same_v<detail::make_config_t<PingIfIdle, RecycleAfter>,
                              detail::make_config_t<RecycleAfter, PingIfIdle>>);
 static_assert(std::is_same_v<detail::make_config_t<>::fork, IgnoreFork>);
-static_assert(std::is_same_v<detail::make_config_t<>::clock, std::chrono::steady_clock>);
+static_assert(std::is_same_v<detail::make_config_t<>::clock, CoarseSteadyClock>);
+static_assert(ClockPolicy<UseClock<CoarseSteadyClock>>);
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(concepts)

@@ -15,6 +15,7 @@
 #include <lifeguard/detail/connection_state.hpp>
 #include <lifeguard/detail/fork_registry.hpp>
 #include <lifeguard/detail/record.hpp>
+#include <lifeguard/detail/sanitizer.hpp>
 #include <lifeguard/errors.hpp>
 #include <lifeguard/lease.hpp>
 #include <lifeguard/pool_options.hpp>
@@ -197,6 +198,7 @@ private:
             slot_freed_locked();
             throw std::bad_alloc();
         }
+        unpoison_allocated(memory, sizeof(record));
         lock.unlock();
         return open_record(static_cast<record*>(memory));
     }
@@ -263,7 +265,7 @@ private:
             r = ::new (static_cast<void*>(memory)) record(driver_.connect());
         } catch (...) {
             std::lock_guard lock(mutex_);
-            records_.free(memory);
+            free_record_locked(memory);
             slot_freed_locked();
             throw;
         }
@@ -275,6 +277,11 @@ private:
     }
 
     void on_use(record& r) noexcept { reset_.on_use(r.reset); }
+
+    void free_record_locked(void* r) noexcept {
+        records_.free(r);
+        poison_freed(r, sizeof(record));
+    }
 
     void release(record* r, bool discard) noexcept {
         if constexpr (detects_fork) {
@@ -320,7 +327,7 @@ private:
         driver_.close(r->connection);
         r->~record();
         std::lock_guard lock(mutex_);
-        records_.free(r);
+        free_record_locked(r);
         slot_freed_locked();
     }
 
@@ -331,7 +338,7 @@ private:
         r->~record();
         std::lock_guard lock(mutex_);
         after_fork_locked();
-        records_.free(r);
+        free_record_locked(r);
     }
 
     [[nodiscard]] bool forked_locked() const noexcept {
@@ -350,7 +357,7 @@ private:
                 record* next = r->next;
                 fork_policy_.dispose_inherited(driver_, r->connection);
                 r->~record();
-                records_.free(r);
+                free_record_locked(r);
                 r = next;
             }
             idle_ = 0;

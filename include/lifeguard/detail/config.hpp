@@ -4,6 +4,7 @@
 #define LIFEGUARD_DETAIL_CONFIG_HPP
 
 #include <lifeguard/clock_policy.hpp>
+#include <lifeguard/coarse_clock.hpp>
 #include <lifeguard/driver.hpp>
 #include <lifeguard/fork_policy.hpp>
 #include <lifeguard/policies/clock.hpp>
@@ -60,7 +61,7 @@ using make_config_t = pool_config<select_policy_t<recycle_tag, NoRecycle, Ps...>
                                   select_policy_t<validation_tag, NoValidation, Ps...>,
                                   select_policy_t<fork_tag, IgnoreFork, Ps...>,
                                   select_policy_t<reset_tag, NoReset, Ps...>,
-                                  select_policy_t<clock_tag, UseClock<std::chrono::steady_clock>, Ps...>>;
+                                  select_policy_t<clock_tag, UseClock<CoarseSteadyClock>, Ps...>>;
 
 // One argument of the pack. Evaluated per argument, so the compiler's
 // "required from here" note names the offending type.
@@ -133,7 +134,7 @@ consteval bool check_pool() {
                                 count_kind_v<fork_tag, Ps...> <= 1 && count_kind_v<reset_tag, Ps...> <= 1 &&
                                 count_kind_v<clock_tag, Ps...> <= 1;
         // The clock comes first: the other policies are checked against its time_point.
-        using clock_policy = select_policy_t<clock_tag, UseClock<std::chrono::steady_clock>, Ps...>;
+        using clock_policy = select_policy_t<clock_tag, UseClock<CoarseSteadyClock>, Ps...>;
         if constexpr (!check_policy<D, void, clock_policy>()) {
             return false;
         } else {

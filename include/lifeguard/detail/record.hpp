@@ -22,8 +22,10 @@ template <class Connection, class RecycleState, class ValidationState, class Res
 struct record {
     explicit record(Connection&& c) noexcept : connection(std::move(c)) {}
 
-    Connection connection;
+    // `next` first: a freed record's first word is boost::pool's free-list link, the rest
+    // (the connection) is poisoned under AddressSanitizer.
     record* next = nullptr;  // idle list, LIFO
+    Connection connection;
     [[no_unique_address]] RecycleState recycle{};
     [[no_unique_address]] ValidationState validation{};
     [[no_unique_address]] ResetState reset{};

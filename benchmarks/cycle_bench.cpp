@@ -1,0 +1,66 @@
+// Acquire + release with the fake driver: the pool's own cost.
+//   cycle/*       one thread, 4 idle connections (lifeguard none/all, baseline, SOCI)
+//   scaling/*     lifeguard none with 1 and 2 threads, 4 connections: total throughput
+#include <pools.hpp>
+
+#include <benchmark/benchmark.h>
+
+#ifdef LIFEGUARD_HAVE_SOCI
+#include <soci/connection-pool.h>
+#endif
+
+#include <memory>
+
+namespace {
+
+template <class Pool>
+void cycle(benchmark::State& state) {
+    bench::FakeServer server;
+    auto pool = bench::make<Pool>(server, 4);
+    for (auto _ : state) {
+        auto lease = pool.acquire();
+        benchmark::DoNotOptimize(lease.get());  // users take the handle; ResetOnReturn sees it
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_TEMPLATE(cycle, bench::baseline_pool)->Name("cycle/baseline");
+BENCHMARK_TEMPLATE(cycle, bench::none_pool)->Name("cycle/lifeguard_none");
+BENCHMARK_TEMPLATE(cycle, bench::all_pool)->Name("cycle/lifeguard_all");
+
+#ifdef LIFEGUARD_HAVE_SOCI
+void cycle_soci(benchmark::State& state) {
+    soci::connection_pool pool(4);  // lease/give_back never touch the (unopened) sessions
+    for (auto _ : state) {
+        std::size_t pos = pool.lease();
+        benchmark::DoNotOptimize(pos);
+        pool.give_back(pos);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(cycle_soci)->Name("cycle/soci");
+#endif
+
+// One pool shared by the benchmark's threads.
+std::unique_ptr<bench::FakeServer> shared_server;
+std::unique_ptr<bench::none_pool> shared_pool;
+
+void scaling(benchmark::State& state) {
+    if (state.thread_index() == 0) {
+        shared_server = std::make_unique<bench::FakeServer>();
+        shared_pool = std::make_unique<bench::none_pool>(bench::FakeDriver(*shared_server), bench::options(4));
+    }
+    for (auto _ : state) {
+        auto lease = shared_pool->acquire();
+        benchmark::DoNotOptimize(lease.get());
+    }
+    state.SetItemsProcessed(state.iterations());
+    if (state.thread_index() == 0) {
+        shared_pool.reset();
+        shared_server.reset();
+    }
+}
+BENCHMARK(scaling)->Name("scaling/lifeguard_none")->Threads(1)->Threads(2)->UseRealTime();
+
+} // namespace
+
+BENCHMARK_MAIN();
