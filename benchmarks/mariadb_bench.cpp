@@ -82,7 +82,9 @@ void soci_pool(benchmark::State& state) {
 }
 #endif
 
-void transports(benchmark::internal::Benchmark* b) { b->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond); }
+void transports(benchmark::internal::Benchmark* b) {
+    b->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
 
 BENCHMARK(select1_held)->Name("mariadb/select1_held")->Apply(transports);
 BENCHMARK_TEMPLATE(pool)->Name("mariadb/pool_none")->Apply(transports);
@@ -96,4 +98,16 @@ BENCHMARK(soci_pool)->Name("mariadb/soci_pool")->Apply(transports);
 
 } // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    // Record what was measured: server and client library versions.
+    if (const char* url = std::getenv("LIFEGUARD_TEST_URL")) {
+        Db d(lifeguard::mariadb::parse_url(url));
+        MYSQL* m = d.connect();
+        benchmark::AddCustomContext("server_version", mysql_get_server_info(m));
+        d.close(m);
+    }
+    benchmark::AddCustomContext("client_version", mysql_get_client_info());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+}

@@ -14,8 +14,14 @@ namespace lifeguard::detail {
 struct pool_access {
     template <class Pool>
     static std::mutex& mutex(Pool& p) { return p.mutex_; }
+    // A class template, not an alias template: clang 14 checks an alias's access where it is
+    // used instead of in this befriended class.
     template <class Pool>
-    using record_t = typename Pool::record;
+    struct record_of {
+        using type = typename Pool::record;
+    };
+    template <class Pool>
+    using record_t = typename record_of<Pool>::type;
 };
 } // namespace lifeguard::detail
 

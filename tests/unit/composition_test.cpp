@@ -28,6 +28,40 @@ static_assert(same_core_v<std::tuple_element_t<1, orders>> && same_core_v<std::t
                   same_core_v<std::tuple_element_t<3, orders>> && same_core_v<std::tuple_element_t<4, orders>> &&
                   same_core_v<std::tuple_element_t<5, orders>>,
               "every order of the same policies must share one implementation");
+
+// All 120 orders of the five kinds, at compile time: each one passes the checks and
+// yields the same canonical configuration.
+template <class... Ts>
+struct list {};
+// list L without T
+template <class T, class L>
+struct without;
+template <class T>
+struct without<T, list<>> {
+    using type = list<>;
+};
+template <class T, class H, class... R>
+struct without<T, list<H, R...>> {
+    using rest = typename without<T, list<R...>>::type;
+    template <class... X>
+    static list<H, X...> add(list<X...>);
+    using type = std::conditional_t<std::is_same_v<T, H>, list<R...>, decltype(add(rest{}))>;
+};
+template <class Config, class Prefix, class Remaining>
+struct all_orders_same;
+template <class Config, class... P>
+struct all_orders_same<Config, list<P...>, list<>> {
+    static constexpr bool value = detail::check_pool<FakeDriver, P...>() &&
+                                  std::is_same_v<detail::make_config_t<P...>, Config>;
+};
+template <class Config, class... P, class... R>
+struct all_orders_same<Config, list<P...>, list<R...>> {
+    static constexpr bool value =
+        (all_orders_same<Config, list<P..., R>, typename without<R, list<R...>>::type>::value && ...);
+};
+using kinds = list<R, V, F, X, C>;
+static_assert(all_orders_same<detail::make_config_t<R, V, F, X, C>, list<>, kinds>::value,
+              "all 120 orders of the five policy kinds must give one canonical configuration");
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(composition, server_fixture)
