@@ -1,19 +1,22 @@
 // The hand-written baseline: the smallest thread-safe pool with lifeguard's semantics
 // (LIFO reuse, max_size, min_idle, timed acquire, try_acquire, connect outside the lock,
 // first-come-first-served hand-off to waiters, broken connections dropped on release,
-// records from boost::pool) and no policy machinery at all. The zero-overhead claim is
+// records from boost::pool) and no policy machinery at all. It uses the same lock
+// primitives as lifeguard (detail/lock.hpp), so a comparison measures the policy
+// machinery, not the choice of mutex. The zero-overhead claim is
 // measured against it: the layout tests compare sizes, the benchmarks compare time and
 // instructions.
 #ifndef LIFEGUARD_BENCHMARKS_BASELINE_POOL_HPP
 #define LIFEGUARD_BENCHMARKS_BASELINE_POOL_HPP
 
+#include <lifeguard/detail/lock.hpp>
 #include <lifeguard/errors.hpp>
 #include <lifeguard/pool_options.hpp>
 
 #include <boost/pool/pool.hpp>
 
 #include <chrono>
-#include <condition_variable>
+#include <atomic>
 #include <mutex>
 #include <new>
 #include <optional>
@@ -89,7 +92,11 @@ public:
         (wait_tail_ ? wait_tail_->next : wait_head_) = &w;
         wait_tail_ = &w;
         ++waiters_;
-        if (!w.cv.wait_until(lock, *deadline, [&w] { return w.handed || w.may_open; })) {
+        lock.unlock();
+        const bool fast = lifeguard::detail::spin_until(w.served);
+        lock.lock();
+        while (!fast && !w.served.load(std::memory_order_relaxed)) {
+            if (w.cv.wait_until(mutex_, *deadline) || w.served.load(std::memory_order_relaxed)) continue;
             waiter* prev = nullptr;
             for (waiter* p = wait_head_; p; prev = p, p = p->next) {
                 if (p != &w) continue;
@@ -122,7 +129,8 @@ private:
         waiter* next = nullptr;
         record* handed = nullptr;
         bool may_open = false;
-        std::condition_variable cv;
+        std::atomic<bool> served{false};
+        lifeguard::detail::monotonic_condition cv;
     };
 
     waiter* pop_waiter() noexcept {
@@ -136,6 +144,7 @@ private:
         if (wait_head_) {
             waiter* w = pop_waiter();
             w->handed = r;
+            w->served.store(true, std::memory_order_release);
             w->cv.notify_one();
             return;
         }
@@ -147,13 +156,14 @@ private:
         if (wait_head_) {
             waiter* w = pop_waiter();
             w->may_open = true;
+            w->served.store(true, std::memory_order_release);
             w->cv.notify_one();
         } else {
             --open_;
         }
     }
     // Called with the lock held and the slot counted; returns unlocked.
-    record* open(std::unique_lock<std::mutex>& lock) {
+    record* open(std::unique_lock<lifeguard::detail::adaptive_mutex>& lock) {
         void* memory = records_.malloc();
         if (!memory) {
             free_slot();
@@ -172,7 +182,7 @@ private:
 
     D driver_;
     lifeguard::PoolOptions options_;
-    std::mutex mutex_;
+    lifeguard::detail::adaptive_mutex mutex_;
     waiter* wait_head_ = nullptr;
     waiter* wait_tail_ = nullptr;
     record* idle_head_ = nullptr;

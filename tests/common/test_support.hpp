@@ -12,8 +12,6 @@
 namespace lifeguard::detail {
 // The pool befriends this name; only tests define it.
 struct pool_access {
-    template <class Pool>
-    static std::mutex& mutex(Pool& p) { return p.mutex_; }
     // A class template, not an alias template: clang 14 checks an alias's access where it is
     // used instead of in this befriended class.
     template <class Pool>

@@ -117,14 +117,16 @@ BOOST_AUTO_TEST_CASE(a_releasing_thread_cannot_jump_the_queue) {
     o.acquire_timeout = 10s;
     ConnectionPool<FakeDriver> pool(driver(), o);
     auto held = pool.acquire();
-    std::atomic<bool> served{false};
+    std::atomic<bool> served{false}, checked{false};
     std::thread waiter([&] {
         auto l = pool.acquire();
         served = true;
+        while (!checked) std::this_thread::yield();  // hold it until the main thread has tried
     });
     while (pool.stats().waiters == 0) std::this_thread::yield();
     held.release();
-    BOOST_TEST(!pool.try_acquire().has_value());  // already the waiter's
+    BOOST_TEST(!pool.try_acquire().has_value());  // already the waiter's, even before it wakes
+    checked = true;
     waiter.join();
     BOOST_TEST(served.load());
 }

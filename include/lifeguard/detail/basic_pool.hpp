@@ -14,6 +14,7 @@
 #include <lifeguard/detail/config.hpp>
 #include <lifeguard/detail/connection_state.hpp>
 #include <lifeguard/detail/fork_registry.hpp>
+#include <lifeguard/detail/lock.hpp>
 #include <lifeguard/detail/record.hpp>
 #include <lifeguard/detail/sanitizer.hpp>
 #include <lifeguard/errors.hpp>
@@ -24,7 +25,6 @@
 
 #include <cassert>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <mutex>
 #include <new>
@@ -48,9 +48,10 @@ struct fork_link<true> {
 template <class Record>
 struct waiter {
     waiter* next = nullptr;
-    Record* handed = nullptr;  // a connection released to this waiter
-    bool may_open = false;     // a free slot, already counted in open_, for this waiter
-    std::condition_variable cv;
+    Record* handed = nullptr;         // a connection released to this waiter
+    bool may_open = false;            // a free slot, already counted in open_, for this waiter
+    std::atomic<bool> served{false};  // set (after the fields above) when it is popped
+    monotonic_condition cv;
 };
 
 template <class D, class Config>
@@ -178,9 +179,18 @@ private:
                 if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
                 waiter_type w;
                 enqueue_locked(w);
-                if (!w.cv.wait_until(lock, *deadline, [&w] { return w.handed != nullptr || w.may_open; })) {
-                    dequeue_locked(w);
-                    throw AcquireTimeout(stats_locked(), timeout);
+                // A release usually comes within microseconds: spin for it before paying for
+                // a sleep and a cross-CPU wake-up.
+                lock.unlock();
+                const bool fast = spin_until(w.served);
+                lock.lock();
+                if (!fast) {
+                    while (!w.served.load(std::memory_order_relaxed)) {
+                        if (!w.cv.wait_until(mutex_, *deadline) && !w.served.load(std::memory_order_relaxed)) {
+                            dequeue_locked(w);
+                            throw AcquireTimeout(stats_locked(), timeout);
+                        }
+                    }
                 }
                 if (w.may_open) return lease_type(this, open_new(lock));
                 r = w.handed;
@@ -192,7 +202,7 @@ private:
     }
 
     // Opens a connection in a slot already counted in open_. Unlocks `lock`.
-    record* open_new(std::unique_lock<std::mutex>& lock) {
+    record* open_new(std::unique_lock<adaptive_mutex>& lock) {
         void* memory = records_.malloc();
         if (memory == nullptr) {
             slot_freed_locked();
@@ -236,6 +246,7 @@ private:
         if (wait_head_ != nullptr) {
             waiter_type* w = pop_waiter_locked();
             w->may_open = true;
+            w->served.store(true, std::memory_order_release);
             w->cv.notify_one();  // under the lock: w cannot leave (and destroy cv) before this returns
         } else {
             --open_;
@@ -315,6 +326,7 @@ private:
         if (wait_head_ != nullptr) [[unlikely]] {
             waiter_type* w = pop_waiter_locked();
             w->handed = r;
+            w->served.store(true, std::memory_order_release);
             w->cv.notify_one();  // under the lock: see slot_freed_locked
             return;
         }
@@ -403,7 +415,7 @@ private:
     [[no_unique_address]] validation_policy validation_{};
     [[no_unique_address]] fork_policy fork_policy_{};
     [[no_unique_address]] reset_policy reset_{};
-    mutable std::mutex mutex_;
+    mutable adaptive_mutex mutex_;
     waiter_type* wait_head_ = nullptr;
     waiter_type* wait_tail_ = nullptr;
     record* idle_head_ = nullptr;
