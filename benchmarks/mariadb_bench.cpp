@@ -4,6 +4,9 @@
 //   pool_*                acquire + SELECT 1 + release, per policy
 //   connect_per_request   connect + SELECT 1 + close, no pool
 //   soci_pool             SOCI's connection_pool: soci::session(pool) + SELECT 1
+//   paired_*              held SELECT 1 and pooled acquire + SELECT 1 + release, alternating
+//                         in one loop so both see the same scheduling; counters held_us,
+//                         pool_us and ratio (a round trip here varies 3x between runs)
 #include <lifeguard/lifeguard.hpp>
 #include <lifeguard/mariadb.hpp>
 
@@ -15,6 +18,7 @@
 #include <soci/soci.h>
 #endif
 
+#include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -57,6 +61,37 @@ void pool(benchmark::State& state) {
     }
 }
 
+template <class... Policies>
+void paired(benchmark::State& state) {
+    // One connection for both halves: the pool's only one, held through a lease for the
+    // "held" half. Two different connections would compare two server threads' luck.
+    lifeguard::PoolOptions o;
+    o.min_idle = 1;
+    o.max_size = 1;
+    lifeguard::ConnectionPool<Db, Policies...> p(Db(connect_options(state)), o);
+    auto held = p.acquire();
+    std::chrono::nanoseconds held_time{0}, pool_time{0};
+    for (auto _ : state) {
+        const auto t0 = std::chrono::steady_clock::now();
+        if (!select1(held.get())) state.SkipWithError(mysql_error(held.get()));
+        const auto t1 = std::chrono::steady_clock::now();
+        held.release();
+        const auto t2 = std::chrono::steady_clock::now();
+        {
+            auto lease = p.acquire();
+            if (!select1(lease.get())) state.SkipWithError(mysql_error(lease.get()));
+        }
+        const auto t3 = std::chrono::steady_clock::now();
+        held = p.acquire();
+        held_time += t1 - t0;
+        pool_time += t3 - t2;
+    }
+    const auto n = static_cast<double>(state.iterations());
+    state.counters["held_us"] = static_cast<double>(held_time.count()) / n / 1e3;
+    state.counters["pool_us"] = static_cast<double>(pool_time.count()) / n / 1e3;
+    state.counters["ratio"] = static_cast<double>(pool_time.count()) / static_cast<double>(held_time.count());
+}
+
 void connect_per_request(benchmark::State& state) {
     Db d(connect_options(state));
     for (auto _ : state) {
@@ -92,6 +127,8 @@ BENCHMARK_TEMPLATE(pool, lifeguard::PingIfIdle)->Name("mariadb/pool_ping_if_idle
 BENCHMARK_TEMPLATE(pool, lifeguard::PingOnCheckout)->Name("mariadb/pool_ping_on_checkout")->Apply(transports);
 BENCHMARK_TEMPLATE(pool, lifeguard::ResetOnReturn)->Name("mariadb/pool_reset_on_return")->Apply(transports);
 BENCHMARK(connect_per_request)->Name("mariadb/connect_per_request")->Apply(transports);
+BENCHMARK_TEMPLATE(paired)->Name("mariadb/paired_none")->Apply(transports);
+BENCHMARK_TEMPLATE(paired, lifeguard::PingIfIdle)->Name("mariadb/paired_ping_if_idle")->Apply(transports);
 #ifdef LIFEGUARD_HAVE_SOCI
 BENCHMARK(soci_pool)->Name("mariadb/soci_pool")->Apply(transports);
 #endif
