@@ -33,7 +33,9 @@ public:
         }
         return *this;
     }
-    ~Lease() { release(); }
+    ~Lease() {
+        if (pool_ != nullptr) pool_->release(record_, false);  // no need to empty a dying lease
+    }
 
     [[nodiscard]] explicit operator bool() const noexcept { return pool_ != nullptr; }
 

@@ -112,17 +112,18 @@ public:
 
     /// A connection, waiting up to options().acquire_timeout when all are in use.
     /// @throws AcquireTimeout, or the driver's exception if a new connection fails to open.
-    [[nodiscard]] lease_type acquire() { return acquire(options_.acquire_timeout); }
+    [[nodiscard]] lease_type acquire() { return lease_type(this, acquire_impl(true, use_option)); }
 
     /// As acquire(), waiting up to `timeout`.
     [[nodiscard]] lease_type acquire(std::chrono::milliseconds timeout) {
-        return *acquire_impl(true, timeout);
+        return lease_type(this, acquire_impl(true, timeout));
     }
 
     /// An idle connection, or a new one if fewer than max_size are open; empty if the pool
     /// is exhausted. Never waits for another thread to release a lease.
     [[nodiscard]] std::optional<lease_type> try_acquire() {
-        return acquire_impl(false, std::chrono::milliseconds(0));
+        if (record* r = acquire_impl(false, std::chrono::milliseconds(0))) return lease_type(this, r);
+        return std::nullopt;
     }
 
     [[nodiscard]] PoolStats stats() const {
@@ -162,7 +163,12 @@ private:
         else return time_point{};
     }
 
-    std::optional<lease_type> acquire_impl(bool wait, std::chrono::milliseconds timeout) {
+    // Stands for options_.acquire_timeout, read only when the caller has to wait (reading it
+    // up front cost two instructions a cycle against the baseline).
+    static constexpr std::chrono::milliseconds use_option = std::chrono::milliseconds::min();
+
+    // A checked-out connection; nullptr only if !wait and the pool is exhausted.
+    record* acquire_impl(bool wait, std::chrono::milliseconds timeout) {
         std::optional<std::chrono::steady_clock::time_point> deadline;  // read only if we must wait
         std::unique_lock lock(mutex_);
         for (;;) {
@@ -173,9 +179,10 @@ private:
                 --idle_;
             } else if (open_ < options_.max_size) {
                 ++open_;
-                return lease_type(this, open_new(lock));
+                return open_new(lock);
             } else {
-                if (!wait) return std::nullopt;
+                if (!wait) return nullptr;
+                if (timeout == use_option) timeout = options_.acquire_timeout;
                 if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
                 waiter_type w;
                 enqueue_locked(w);
@@ -192,11 +199,11 @@ private:
                         }
                     }
                 }
-                if (w.may_open) return lease_type(this, open_new(lock));
+                if (w.may_open) return open_new(lock);
                 r = w.handed;
             }
             lock.unlock();
-            if (checkout(r)) return lease_type(this, r);
+            if (checkout(r)) return r;
             lock.lock();
         }
     }
