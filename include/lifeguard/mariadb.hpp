@@ -100,6 +100,7 @@ public:
             mysql_close(m);
             throw e;
         }
+        require_tls_if_asked(m);
         return m;
     }
 
@@ -187,15 +188,32 @@ private:
         }
     }
 
+    // Connector/C tries TLS whenever use_ssl is set and the server offers it, and refuses
+    // a server without TLS before authentication only when it must verify the
+    // certificate. It checks certificate and host name together, so VERIFY_CA is as
+    // strict as VERIFY_IDENTITY. REQUIRED without verification is checked after connect.
     void configure_tls(MYSQL* m) const {
         if (options_.ssl_mode == SslMode::disabled) return;
         if (!options_.ssl_ca.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CA, options_.ssl_ca.c_str());
         if (!options_.ssl_cert.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_CERT, options_.ssl_cert.c_str());
         if (!options_.ssl_key.empty()) mysql_optionsv(m, MYSQL_OPT_SSL_KEY, options_.ssl_key.c_str());
-        const my_bool enforce = options_.ssl_mode != SslMode::preferred ? 1 : 0;
-        mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &enforce);
-        const my_bool verify = options_.ssl_mode == SslMode::verify_ca || options_.ssl_mode == SslMode::verify_identity;
-        mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+        const my_bool on = 1;
+        mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &on);
+        if (options_.ssl_mode == SslMode::verify_ca || options_.ssl_mode == SslMode::verify_identity)
+            mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+    }
+
+    // A plaintext connection where the options demand TLS is closed, not used.
+    void require_tls_if_asked(MYSQL* m) const {
+        if (options_.ssl_mode == SslMode::disabled || options_.ssl_mode == SslMode::preferred) return;
+        if (mysql_get_ssl_cipher(m) != nullptr) return;
+        Error e("lifeguard::mariadb: ssl_mode=" + std::string(detail::ssl_mode_name(options_.ssl_mode)) +
+                    " but the connection to " + options_.endpoint() +
+                    " is not encrypted: the server does not offer TLS. Configure TLS on the server, or use "
+                    "ssl_mode=PREFERRED to accept a plaintext connection",
+                2026, "HY000");
+        mysql_close(m);
+        throw e;
     }
 
     ConnectOptions options_;

@@ -326,6 +326,44 @@ BOOST_AUTO_TEST_CASE(a_silent_server_fails_within_connect_timeout) {
     ::close(fd);
 }
 
+BOOST_AUTO_TEST_CASE(tls_modes_never_fall_back_to_plaintext_silently) {
+    // The throwaway server offers no TLS.
+    auto o = options();
+    o.ssl_mode = mariadb::SslMode::preferred;  // accepts plaintext
+    {
+        Db d(o);
+        MYSQL* m = d.connect();
+        BOOST_TEST(mysql_get_ssl_cipher(m) == nullptr);
+        d.close(m);
+    }
+    o.ssl_mode = mariadb::SslMode::required;
+    BOOST_CHECK_EXCEPTION((void)Db(o).connect(), mariadb::Error, [](const mariadb::Error& e) {
+        const std::string what = e.what();
+        BOOST_TEST_MESSAGE(what);
+        return e.code() == 2026 && what.find("ssl_mode=REQUIRED") != std::string::npos &&
+               what.find("not encrypted") != std::string::npos;
+    });
+    for (auto mode : {mariadb::SslMode::verify_ca, mariadb::SslMode::verify_identity}) {
+        o.ssl_mode = mode;  // refused before authentication
+        BOOST_CHECK_EXCEPTION((void)Db(o).connect(), mariadb::Error,
+                              [](const mariadb::Error& e) { return e.code() == 2026; });
+    }
+    ConnectionPool<Db> pool(Db(o), sized(1));
+    BOOST_CHECK_THROW((void)pool.acquire(), mariadb::Error);
+    BOOST_TEST(pool.stats().open == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(charset_and_init_command_apply_to_every_connection) {
+    auto o = options("SET SESSION sql_mode='ANSI_QUOTES'");
+    o.charset = "latin1";
+    ConnectionPool<Db> pool(Db(o), sized(2, 2));
+    auto a = pool.acquire(), b = pool.acquire();
+    for (auto* lease : {&a, &b}) {
+        BOOST_TEST(scalar(lease->get(), "SELECT @@character_set_client") == "latin1");
+        BOOST_TEST(scalar(lease->get(), "SELECT @@sql_mode") == "ANSI_QUOTES");
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_malformed_url_is_rejected_before_any_connect) {
     BOOST_CHECK_THROW(Db("mariadb://lifeguard:secret@127.0.0.1:notaport/db"), mariadb::UrlError);
 }
