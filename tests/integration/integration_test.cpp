@@ -353,6 +353,34 @@ BOOST_AUTO_TEST_CASE(tls_modes_never_fall_back_to_plaintext_silently) {
     BOOST_TEST(pool.stats().open == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(tls_is_negotiated_and_the_server_certificate_is_checked) {
+    const char* dir = std::getenv("LIFEGUARD_TEST_TLS_DIR");
+    if (dir == nullptr || !std::ifstream(std::string(dir) + "/ca.pem")) {
+        BOOST_TEST_MESSAGE("skipped: needs the TLS throwaway server (ctest fixture mariadb_tls)");
+        return;
+    }
+    auto o = mariadb::parse_url(url_from("LIFEGUARD_TEST_TLS_URL", "LIFEGUARD_TEST_TLS_URL_FILE"));
+    const std::string ca = std::string(dir) + "/ca.pem", other_ca = std::string(dir) + "/other-ca.pem";
+    for (auto mode : {mariadb::SslMode::preferred, mariadb::SslMode::required, mariadb::SslMode::verify_ca,
+                      mariadb::SslMode::verify_identity}) {
+        o.ssl_mode = mode;
+        o.ssl_ca = ca;
+        Db d(o);
+        MYSQL* m = d.connect();
+        BOOST_TEST(mysql_get_ssl_cipher(m) != nullptr, "ssl_mode " << static_cast<int>(mode));
+        BOOST_TEST(select1(m));
+        d.close(m);
+    }
+    o.ssl_mode = mariadb::SslMode::verify_ca;
+    o.ssl_ca = other_ca;  // a certificate from a CA we do not trust
+    BOOST_CHECK_THROW((void)Db(o).connect(), mariadb::Error);
+    o.ssl_mode = mariadb::SslMode::disabled;
+    Db plain(o);
+    MYSQL* m = plain.connect();
+    BOOST_TEST(mysql_get_ssl_cipher(m) == nullptr);
+    plain.close(m);
+}
+
 BOOST_AUTO_TEST_CASE(charset_and_init_command_apply_to_every_connection) {
     auto o = options("SET SESSION sql_mode='ANSI_QUOTES'");
     o.charset = "latin1";
