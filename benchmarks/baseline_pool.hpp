@@ -1,22 +1,24 @@
-// The hand-written baseline: the smallest thread-safe pool with lifeguard's semantics
-// (LIFO reuse, max_size, min_idle, timed acquire, try_acquire, connect outside the lock,
-// first-come-first-served hand-off to waiters, broken connections dropped on release,
-// records from boost::pool) and no policy machinery at all. It uses the same lock
-// primitives as lifeguard (detail/lock.hpp), so a comparison measures the policy
-// machinery, not the choice of mutex. The zero-overhead claim is
-// measured against it: the layout tests compare sizes, the benchmarks compare time and
-// instructions.
+// The hand-written baseline: the smallest thread-safe pool with lifeguard's semantics and
+// design — a lock-free fast lane (parked connections claimed by CAS, a thread-local hint),
+// a locked slow lane (open, close, find another thread's parked connection, wait), first-
+// come-first-served hand-off to waiters, max_size, min_idle, timed acquire, connect outside
+// the lock, broken connections dropped on release, records from boost::pool — and no
+// policy machinery at all. It uses lifeguard's lock primitives and state word, so a
+// comparison measures the policy machinery only. The layout tests compare sizes with it,
+// the benchmarks time and instructions.
 #ifndef LIFEGUARD_BENCHMARKS_BASELINE_POOL_HPP
 #define LIFEGUARD_BENCHMARKS_BASELINE_POOL_HPP
 
 #include <lifeguard/detail/lock.hpp>
+#include <lifeguard/detail/record.hpp>
 #include <lifeguard/errors.hpp>
 #include <lifeguard/pool_options.hpp>
 
 #include <boost/pool/pool.hpp>
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
@@ -24,14 +26,18 @@
 
 namespace baseline {
 
+namespace lg = lifeguard::detail;
+
 template <class D>
 class Pool {
 public:
     using connection_type = typename D::connection_type;
 
     struct record {
-        connection_type connection;
         record* next;
+        std::uint32_t parked;  // accessed only through state(), as in lifeguard
+        connection_type connection;
+        lg::state_ref state() noexcept { return lg::state_ref(parked); }
     };
 
     class Lease {
@@ -57,7 +63,10 @@ public:
     using lease_type = Lease;
 
     Pool(D driver, lifeguard::PoolOptions options)
-        : driver_(std::move(driver)), options_(options), records_(sizeof(record), options.max_size) {
+        : driver_(std::move(driver)), options_(options),
+          slots_(std::make_unique<record*[]>(options.max_size)),
+          serial_(lg::next_pool_serial.fetch_add(1, std::memory_order_relaxed)),
+          records_(lg::record_block_size<record>, options.max_size) {
         for (std::size_t i = 0; i < options_.min_idle; ++i) {
             std::unique_lock lock(mutex_);
             ++open_;
@@ -67,46 +76,42 @@ public:
         }
     }
     ~Pool() {
-        while (idle_head_) {
-            record* r = idle_head_;
-            idle_head_ = r->next;
-            driver_.close(r->connection);
-            records_.free(r);
+        for (std::size_t i = 0; i < options_.max_size; ++i) {
+            if (record* r = slots_[i]; r && lg::claim(r->state())) {
+                driver_.close(r->connection);
+                records_.free(r);
+            }
         }
     }
 
     Lease acquire() {
-        std::optional<std::chrono::steady_clock::time_point> deadline;
-        std::unique_lock lock(mutex_);
-        if (record* r = idle_head_) {
-            idle_head_ = r->next;
-            --idle_;
-            return Lease(this, r);
+        if (lg::hint.pool == serial_) {
+            auto* r = static_cast<record*>(lg::hint.record);
+            if (lg::claim(r->state())) return Lease(this, r);
         }
+        std::unique_lock lock(mutex_);
+        if (record* r = claim_any()) return Lease(this, r);
         if (open_ < options_.max_size) {
             ++open_;
             return Lease(this, open(lock));
         }
-        deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+        const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
         waiter w;
         (wait_tail_ ? wait_tail_->next : wait_head_) = &w;
         wait_tail_ = &w;
-        ++waiters_;
+        waiters_.fetch_add(1, std::memory_order_seq_cst);
+        if (record* r = claim_any()) {
+            unlink(w);
+            return Lease(this, r);
+        }
         lock.unlock();
-        const bool fast = lifeguard::detail::spin_until(w.served);
+        const bool fast = lg::spin_until(w.served);
         lock.lock();
         while (!fast && !w.served.load(std::memory_order_relaxed)) {
-            if (w.cv.wait_until(mutex_, *deadline) || w.served.load(std::memory_order_relaxed)) continue;
-            waiter* prev = nullptr;
-            for (waiter* p = wait_head_; p; prev = p, p = p->next) {
-                if (p != &w) continue;
-                (prev ? prev->next : wait_head_) = w.next;
-                if (wait_tail_ == &w) wait_tail_ = prev;
-                --waiters_;
-                break;
-            }
-            throw lifeguard::AcquireTimeout({options_.max_size, open_, idle_, open_ - idle_, waiters_},
-                                            options_.acquire_timeout);
+            if (w.cv.wait_until(mutex_, deadline) || w.served.load(std::memory_order_relaxed)) continue;
+            unlink(w);
+            const std::size_t waiting = waiters_.load(std::memory_order_relaxed);
+            throw lifeguard::AcquireTimeout({options_.max_size, open_, 0, open_, waiting}, options_.acquire_timeout);
         }
         if (w.may_open) return Lease(this, open(lock));
         return Lease(this, w.handed);
@@ -116,9 +121,18 @@ public:
         if (driver_.is_broken(r->connection)) {
             driver_.close(r->connection);
             std::lock_guard lock(mutex_);
+            for (std::size_t i = 0; i < options_.max_size; ++i)
+                if (slots_[i] == r) slots_[i] = nullptr;
+            r->state().store(lg::record_dead, std::memory_order_seq_cst);
             records_.free(r);
             free_slot();
             return;
+        }
+        if (waiters_.load(std::memory_order_seq_cst) == 0) {
+            r->state().store(lg::record_idle, std::memory_order_seq_cst);
+            lg::hint = lg::thread_hint{serial_, r};
+            if (waiters_.load(std::memory_order_seq_cst) == 0) return;
+            if (!lg::claim(r->state())) return;
         }
         std::lock_guard lock(mutex_);
         give(r);
@@ -130,14 +144,29 @@ private:
         record* handed = nullptr;
         bool may_open = false;
         std::atomic<bool> served{false};
-        lifeguard::detail::monotonic_condition cv;
+        lg::monotonic_condition cv;
     };
 
+    record* claim_any() noexcept {
+        for (std::size_t i = options_.max_size; i-- > 0;)
+            if (record* r = slots_[i]; r && lg::claim(r->state())) return r;
+        return nullptr;
+    }
+    void unlink(waiter& w) noexcept {
+        waiter* prev = nullptr;
+        for (waiter* p = wait_head_; p; prev = p, p = p->next) {
+            if (p != &w) continue;
+            (prev ? prev->next : wait_head_) = w.next;
+            if (wait_tail_ == &w) wait_tail_ = prev;
+            waiters_.fetch_sub(1, std::memory_order_relaxed);
+            return;
+        }
+    }
     waiter* pop_waiter() noexcept {
         waiter* w = wait_head_;
         wait_head_ = w->next;
         if (!wait_head_) wait_tail_ = nullptr;
-        --waiters_;
+        waiters_.fetch_sub(1, std::memory_order_relaxed);
         return w;
     }
     void give(record* r) noexcept {
@@ -148,9 +177,7 @@ private:
             w->cv.notify_one();
             return;
         }
-        r->next = idle_head_;
-        idle_head_ = r;
-        ++idle_;
+        r->state().store(lg::record_idle, std::memory_order_seq_cst);
     }
     void free_slot() noexcept {
         if (wait_head_) {
@@ -163,33 +190,44 @@ private:
         }
     }
     // Called with the lock held and the slot counted; returns unlocked.
-    record* open(std::unique_lock<lifeguard::detail::adaptive_mutex>& lock) {
+    record* open(std::unique_lock<lg::adaptive_mutex>& lock) {
         void* memory = records_.malloc();
         if (!memory) {
             free_slot();
             throw std::bad_alloc();
         }
         lock.unlock();
+        record* r;
         try {
-            return ::new (memory) record{driver_.connect(), nullptr};
+            r = static_cast<record*>(memory);
+            ::new (static_cast<void*>(&r->connection)) connection_type(driver_.connect());
+            r->state().store(lg::record_busy, std::memory_order_relaxed);
         } catch (...) {
             std::lock_guard relock(mutex_);
             records_.free(memory);
             free_slot();
             throw;
         }
+        std::lock_guard relock(mutex_);
+        for (std::size_t i = 0; i < options_.max_size; ++i) {
+            if (!slots_[i]) {
+                slots_[i] = r;
+                break;
+            }
+        }
+        return r;
     }
 
     D driver_;
     lifeguard::PoolOptions options_;
-    lifeguard::detail::adaptive_mutex mutex_;
+    lg::adaptive_mutex mutex_;
     waiter* wait_head_ = nullptr;
     waiter* wait_tail_ = nullptr;
-    record* idle_head_ = nullptr;
-    std::size_t idle_ = 0;
+    std::unique_ptr<record*[]> slots_;
     std::size_t open_ = 0;
-    std::size_t waiters_ = 0;
-    boost::pool<> records_;
+    std::atomic<std::size_t> waiters_{0};
+    std::uint64_t serial_;
+    boost::pool<lg::cache_aligned_allocator> records_;
 };
 
 } // namespace baseline

@@ -19,7 +19,7 @@ namespace {
 using plain = ConnectionPool<FakeDriver>;
 using explicit_noops = ConnectionPool<FakeDriver, NoReset, IgnoreFork, NoValidation, NoRecycle>;
 using hand = baseline::Pool<FakeDriver>;
-using tp = std::chrono::steady_clock::time_point;
+using tp = lifeguard::CoarseSteadyClock::time_point;
 
 // The no-op pool is the baseline, byte for byte.
 static_assert(sizeof(plain) == sizeof(hand));
@@ -33,26 +33,33 @@ static_assert(std::is_nothrow_move_assignable_v<plain::lease_type>);
 static_assert(!std::is_copy_constructible_v<plain::lease_type>);
 
 // An enabled policy adds only its own state. Reference layouts, written out by hand:
+// The baseline record is {next, parked state word, connection}; a policy's state adds to it.
 struct record_plus_time_point {
-    FakeConnection* connection;
     void* next;
+    std::uint32_t parked;
+    FakeConnection* connection;
     tp state;
 };
 struct record_plus_two_time_points {
-    FakeConnection* connection;
     void* next;
+    std::uint32_t parked;
+    FakeConnection* connection;
     tp a, b;
 };
-struct record_plus_generation {
-    FakeConnection* connection;
+struct record_plus_generation {  // fits in the state word's padding
     void* next;
+    std::uint32_t parked;
     std::uint32_t generation;
-};
-struct record_plus_flag {
     FakeConnection* connection;
-    void* next;
-    bool used;
 };
+struct record_plus_flag {  // likewise
+    void* next;
+    std::uint32_t parked;
+    bool used;
+    FakeConnection* connection;
+};
+static_assert(sizeof(record_plus_generation) == sizeof(hand::record));
+static_assert(sizeof(record_plus_flag) == sizeof(hand::record));
 using recycled = ConnectionPool<FakeDriver, RecycleAfter>;
 using pinged = ConnectionPool<FakeDriver, PingIfIdle>;
 using both = ConnectionPool<FakeDriver, PingIfIdle, RecycleAfter>;

@@ -1,12 +1,20 @@
 // The pool itself, instantiated once per canonical policy configuration.
 //
-// Invariants (all under mutex_):
-//   open_   = connections counted against max_size: idle + leased + being opened
-//   idle_   = length of the idle list starting at idle_head_
-//   waiters_= length of the waiter queue: threads blocked in acquire()
-//   a connection is idle only while nobody waits: release hands it straight to the
-//   oldest waiter, so a thread that releases and re-acquires in a loop cannot starve
-//   the others (first come, first served).
+// Fast lane: an idle connection is *parked* (its record's state word is record_idle) and
+// whoever claims it with one CAS owns it. A releasing thread parks its connection and
+// remembers it in a thread-local hint; its next acquire claims it back without touching
+// the lock or any shared cache line, so threads with their own connections scale.
+//
+// Slow lane, under mutex_: opening and closing connections, finding another thread's
+// parked connection, and waiting. Invariants under mutex_:
+//   open_    = connections counted against max_size: idle + leased + being opened
+//   slots_   = every opened record (nullptr: a free entry); parked ones are the idle set
+//   waiters_ = length of the FIFO waiter queue (also read without the lock)
+// Release and wait meet Dekker-style: a releaser parks, *then* reads waiters_; a waiter
+// raises waiters_, *then* scans for parked records (all seq_cst). So either the waiter
+// finds the connection or the releaser sees the waiter, takes the connection back and
+// hands it over under the lock: a thread that releases and re-acquires in a loop cannot
+// starve a waiter (first come, first served), and no wake-up is lost.
 // Driver I/O (connect, ping, close, reset) always runs outside mutex_.
 #ifndef LIFEGUARD_DETAIL_BASIC_POOL_HPP
 #define LIFEGUARD_DETAIL_BASIC_POOL_HPP
@@ -23,9 +31,13 @@
 
 #include <boost/pool/pool.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
@@ -77,7 +89,9 @@ public:
     template <class... Policies>
     explicit basic_pool(D driver, PoolOptions options, Policies&&... policies)
         : driver_(std::move(driver)), options_((options.validate(), options)),
-          records_(sizeof(record), options.max_size) {
+          slots_(std::make_unique<record*[]>(options.max_size)),
+          serial_(next_pool_serial.fetch_add(1, std::memory_order_relaxed)),
+          records_(record_block_size<record>, options.max_size) {
         (assign_policy(std::forward<Policies>(policies)), ...);
         if constexpr (detects_fork) {
             fork_.generation = fork_policy_.generation();
@@ -93,7 +107,7 @@ public:
                 ++open_;
                 record* r = open_new(lock);
                 lock.lock();
-                push_idle(r);
+                give_locked(r);
             }
         } catch (...) {
             shutdown();
@@ -169,43 +183,87 @@ private:
 
     // A checked-out connection; nullptr only if !wait and the pool is exhausted.
     record* acquire_impl(bool wait, std::chrono::milliseconds timeout) {
+        if (hint.pool == serial_) {  // fast lane: the connection this thread parked last
+            auto* r = static_cast<record*>(hint.record);
+            if (claim(r->state())) {
+                if (!inherited(r) && checkout(r)) [[likely]] return r;
+                if (inherited(r)) release_inherited(r);
+            }
+        }
         std::optional<std::chrono::steady_clock::time_point> deadline;  // read only if we must wait
         std::unique_lock lock(mutex_);
         for (;;) {
             after_fork_locked();
-            record* r = idle_head_;
-            if (r != nullptr) {
-                idle_head_ = r->next;
-                --idle_;
-            } else if (open_ < options_.max_size) {
-                ++open_;
-                return open_new(lock);
-            } else {
+            record* r = claim_any_locked();
+            if (r == nullptr) {
+                if (open_ < options_.max_size) {
+                    ++open_;
+                    return open_new(lock);
+                }
                 if (!wait) return nullptr;
                 if (timeout == use_option) timeout = options_.acquire_timeout;
                 if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
                 waiter_type w;
                 enqueue_locked(w);
-                // A release usually comes within microseconds: spin for it before paying for
-                // a sleep and a cross-CPU wake-up.
-                lock.unlock();
-                const bool fast = spin_until(w.served);
-                lock.lock();
-                if (!fast) {
-                    while (!w.served.load(std::memory_order_relaxed)) {
-                        if (!w.cv.wait_until(mutex_, *deadline) && !w.served.load(std::memory_order_relaxed)) {
-                            dequeue_locked(w);
-                            throw AcquireTimeout(stats_locked(), timeout);
+                // A connection parked before its releaser could see us is ours to take.
+                r = claim_any_locked();
+                if (r != nullptr) {
+                    dequeue_locked(w);  // nobody served us: serving needs the lock we hold
+                } else {
+                    // A release usually comes within microseconds: spin for it before paying
+                    // for a sleep and a cross-CPU wake-up.
+                    lock.unlock();
+                    const bool fast = spin_until(w.served);
+                    lock.lock();
+                    if (!fast) {
+                        while (!w.served.load(std::memory_order_relaxed)) {
+                            if (!w.cv.wait_until(mutex_, *deadline) && !w.served.load(std::memory_order_relaxed)) {
+                                dequeue_locked(w);
+                                throw AcquireTimeout(stats_locked(), timeout);
+                            }
                         }
                     }
+                    if (w.may_open) return open_new(lock);
+                    r = w.handed;
                 }
-                if (w.may_open) return open_new(lock);
-                r = w.handed;
             }
             lock.unlock();
             if (checkout(r)) return r;
             lock.lock();
         }
+    }
+
+    // Claims any parked record, newest slot first; under mutex_ (fast-lane claims race by CAS).
+    record* claim_any_locked() noexcept {
+        for (std::size_t i = options_.max_size; i-- > 0;) {
+            record* r = slots_[i];
+            if (r != nullptr && claim(r->state())) return r;
+        }
+        return nullptr;
+    }
+
+    void add_slot_locked(record* r) noexcept {
+        for (std::size_t i = 0; i < options_.max_size; ++i) {
+            if (slots_[i] == nullptr) {
+                slots_[i] = r;
+                return;
+            }
+        }
+        assert(false && "lifeguard: more records than max_size");
+    }
+
+    void remove_slot_locked(record* r) noexcept {
+        for (std::size_t i = 0; i < options_.max_size; ++i) {
+            if (slots_[i] == r) {
+                slots_[i] = nullptr;
+                return;
+            }
+        }
+    }
+
+    [[nodiscard]] bool inherited(const record* r) const noexcept {
+        if constexpr (detects_fork) return r->fork.generation != fork_policy_.generation();
+        else return false;
     }
 
     // Opens a connection in a slot already counted in open_. Unlocks `lock`.
@@ -224,14 +282,14 @@ private:
         if (wait_tail_ != nullptr) wait_tail_->next = &w;
         else wait_head_ = &w;
         wait_tail_ = &w;
-        ++waiters_;
+        waiters_.fetch_add(1, std::memory_order_seq_cst);
     }
 
     waiter_type* pop_waiter_locked() noexcept {
         waiter_type* w = wait_head_;
         wait_head_ = w->next;
         if (wait_head_ == nullptr) wait_tail_ = nullptr;
-        --waiters_;
+        waiters_.fetch_sub(1, std::memory_order_relaxed);
         return w;
     }
 
@@ -242,7 +300,7 @@ private:
             if (p != &w) continue;
             (prev != nullptr ? prev->next : wait_head_) = w.next;
             if (wait_tail_ == &w) wait_tail_ = prev;
-            --waiters_;
+            waiters_.fetch_sub(1, std::memory_order_relaxed);
             return;
         }
     }
@@ -283,20 +341,30 @@ private:
             r = ::new (static_cast<void*>(memory)) record(driver_.connect());
         } catch (...) {
             std::lock_guard lock(mutex_);
-            free_record_locked(memory);
+            // Never became a record: mark it dead as any freed block is.
+            memory->state().store(record_dead, std::memory_order_seq_cst);
+            records_.free(memory);
+            poison_freed(memory, sizeof(record));
             slot_freed_locked();
             throw;
         }
+        r->state().store(record_busy, std::memory_order_relaxed);  // published under the lock below
         const time_point t = now();
         recycle_.on_connect(r->recycle, t);
         validation_.on_connect(r->validation, t);
         if constexpr (detects_fork) r->fork.generation = fork_policy_.generation();
+        std::lock_guard lock(mutex_);
+        add_slot_locked(r);
         return r;
     }
 
     void on_use(record& r) noexcept { reset_.on_use(r.reset); }
 
-    void free_record_locked(void* r) noexcept {
+    // Destroys and frees a record. Its state word stays record_dead, so a thread whose
+    // hint still names it fails to claim it.
+    void free_record_locked(record* r) noexcept {
+        r->~record();
+        r->state().store(record_dead, std::memory_order_seq_cst);
         records_.free(r);
         poison_freed(r, sizeof(record));
     }
@@ -325,11 +393,18 @@ private:
             return;
         }
         validation_.on_release(r->validation, t);
+        if (waiters_.load(std::memory_order_seq_cst) == 0) {  // fast lane: park it
+            r->state().store(record_idle, std::memory_order_seq_cst);
+            hint = thread_hint{serial_, r};
+            if (waiters_.load(std::memory_order_seq_cst) == 0) return;
+            if (!claim(r->state())) return;  // a waiter (or anyone) already took it
+        }
         std::lock_guard lock(mutex_);
-        push_idle(r);
+        give_locked(r);
     }
 
-    void push_idle(record* r) noexcept {
+    // An idle connection goes to the oldest waiter, or is parked.
+    void give_locked(record* r) noexcept {
         if (wait_head_ != nullptr) [[unlikely]] {
             waiter_type* w = pop_waiter_locked();
             w->handed = r;
@@ -337,15 +412,13 @@ private:
             w->cv.notify_one();  // under the lock: see slot_freed_locked
             return;
         }
-        r->next = idle_head_;
-        idle_head_ = r;
-        ++idle_;
+        r->state().store(record_idle, std::memory_order_seq_cst);
     }
 
     void close_record(record* r) noexcept {
         driver_.close(r->connection);
-        r->~record();
         std::lock_guard lock(mutex_);
+        remove_slot_locked(r);
         free_record_locked(r);
         slot_freed_locked();
     }
@@ -354,7 +427,6 @@ private:
     // parent's. Not counted in the child's open_ (after_fork_locked reset it).
     void release_inherited(record* r) noexcept {
         fork_policy_.dispose_inherited(driver_, r->connection);
-        r->~record();
         std::lock_guard lock(mutex_);
         after_fork_locked();
         free_record_locked(r);
@@ -372,14 +444,13 @@ private:
         if constexpr (detects_fork) {
             if (!forked_locked()) [[likely]] return;
             fork_.generation = fork_policy_.generation();
-            for (record* r = std::exchange(idle_head_, nullptr); r != nullptr;) {
-                record* next = r->next;
-                fork_policy_.dispose_inherited(driver_, r->connection);
-                r->~record();
-                free_record_locked(r);
-                r = next;
+            for (std::size_t i = 0; i < options_.max_size; ++i) {
+                record* r = std::exchange(slots_[i], nullptr);
+                if (r != nullptr && claim(r->state())) {  // idle in the parent
+                    fork_policy_.dispose_inherited(driver_, r->connection);
+                    free_record_locked(r);
+                }  // else leased in the parent: disposed if released here (release_inherited)
             }
-            idle_ = 0;
             open_ = 0;
         }
     }
@@ -388,12 +459,16 @@ private:
     // (taken in prepare); the queued waiters were other threads of the parent.
     void after_fork_in_child() noexcept {
         wait_head_ = wait_tail_ = nullptr;
-        waiters_ = 0;
+        waiters_.store(0, std::memory_order_relaxed);
         mutex_.unlock();
     }
 
     [[nodiscard]] PoolStats stats_locked() const noexcept {
-        return PoolStats{options_.max_size, open_, idle_, open_ - idle_, waiters_};
+        std::size_t idle = 0;
+        for (std::size_t i = 0; i < options_.max_size; ++i)
+            idle += slots_[i] != nullptr && slots_[i]->state().load(std::memory_order_relaxed) == record_idle;
+        idle = std::min(idle, open_);
+        return PoolStats{options_.max_size, open_, idle, open_ - idle, waiters_.load(std::memory_order_relaxed)};
     }
 
     void shutdown() noexcept {
@@ -405,8 +480,14 @@ private:
         }
         std::unique_lock lock(mutex_);
         after_fork_locked();
-        record* list = std::exchange(idle_head_, nullptr);
-        idle_ = 0;
+        record* list = nullptr;
+        for (std::size_t i = 0; i < options_.max_size; ++i) {
+            record* r = slots_[i];
+            if (r != nullptr && claim(r->state())) {
+                r->next = list;
+                list = r;
+            }
+        }
         lock.unlock();
         while (list != nullptr) {
             record* next = list->next;
@@ -425,11 +506,11 @@ private:
     mutable adaptive_mutex mutex_;
     waiter_type* wait_head_ = nullptr;
     waiter_type* wait_tail_ = nullptr;
-    record* idle_head_ = nullptr;
-    std::size_t idle_ = 0;
+    std::unique_ptr<record*[]> slots_;
     std::size_t open_ = 0;
-    std::size_t waiters_ = 0;
-    boost::pool<> records_;
+    std::atomic<std::size_t> waiters_{0};
+    std::uint64_t serial_;
+    boost::pool<cache_aligned_allocator> records_;
     [[no_unique_address]] fork_link<detects_fork> fork_;
 };
 

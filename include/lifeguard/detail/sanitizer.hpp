@@ -19,11 +19,13 @@
 
 namespace lifeguard::detail {
 
-// boost::pool keeps its free-list link in a freed block's first pointer; the rest of
-// the block is poisoned while it is free.
+// A freed record's first two words stay readable: boost::pool's free-list link, and the
+// state word a stale thread-local hint may still compare-and-swap (it reads "dead").
+inline constexpr std::size_t unpoisoned_prefix = 2 * sizeof(void*);
+
 inline void poison_freed(void* block, std::size_t size) noexcept {
 #ifdef LIFEGUARD_ASAN
-    ASAN_POISON_MEMORY_REGION(static_cast<char*>(block) + sizeof(void*), size - sizeof(void*));
+    ASAN_POISON_MEMORY_REGION(static_cast<char*>(block) + unpoisoned_prefix, size - unpoisoned_prefix);
 #else
     (void)block;
     (void)size;
