@@ -51,6 +51,38 @@ BOOST_AUTO_TEST_CASE(reuse_is_lifo) {
     BOOST_TEST(pool.acquire().get() == last_returned);
 }
 
+BOOST_AUTO_TEST_CASE(a_thread_gets_back_the_connection_it_released_last) {
+    ConnectionPool<FakeDriver> pool(driver(), sized(4, 4));
+    FakeConnection* mine = nullptr;
+    {
+        auto a = pool.acquire();
+        auto b = pool.acquire();
+        mine = b.get();
+        a.release();
+        b.release();  // released last: parked and remembered by this thread
+    }
+    for (int i = 0; i < 3; ++i) BOOST_TEST(pool.acquire().get() == mine);
+    std::thread other([&] { BOOST_TEST(pool.acquire().get() != nullptr); });
+    other.join();
+    BOOST_TEST(pool.stats().idle == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(a_stale_hint_to_a_closed_connection_is_ignored) {
+    // The connection this thread parked last is taken and closed elsewhere; its record is
+    // freed (and under ASan poisoned but for its state word). The hint must not revive it.
+    ConnectionPool<FakeDriver> pool(driver(), sized(2));
+    FakeConnection* first = nullptr;
+    { first = pool.acquire().get(); }  // parked, hinted
+    std::thread other([&] { pool.acquire().discard(); });  // claims it from the slow lane, closes it
+    other.join();
+    BOOST_TEST(first->closed);
+    auto lease = pool.acquire();
+    BOOST_TEST(lease.get() != first);
+    BOOST_TEST(!lease->closed);
+    BOOST_TEST(server.io_after_dispose == 0u);
+    BOOST_TEST(pool.stats().open == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(moving_a_lease_transfers_ownership) {
     ConnectionPool<FakeDriver> pool(driver(), sized(2));
     auto a = pool.acquire();
