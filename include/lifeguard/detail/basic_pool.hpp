@@ -157,9 +157,10 @@ private:
                                   connection_state_t<validation_policy, time_point>,
                                   connection_state_t<reset_policy, time_point>, detects_fork>;
     using waiter_type = waiter<record>;
-    // boost::pool hands out blocks aligned for a pointer or size_t, not more.
-    static_assert(alignof(record) <= alignof(void*), "lifeguard: a connection record needs more alignment "
-                                                     "than boost::pool provides; reduce policy state alignment");
+    // Records start on cache lines (cache_aligned_allocator, record_block_size); policy states
+    // are kept to pointer alignment so a record stays compact.
+    static_assert(alignof(record) <= alignof(void*), "lifeguard: a policy's connection_state needs more "
+                                                     "alignment than a pointer; reduce its alignment");
 
     template <class P>
     void assign_policy(P&& value) {
@@ -186,8 +187,8 @@ private:
         if (hint.pool == serial_) {  // fast lane: the connection this thread parked last
             auto* r = static_cast<record*>(hint.record);
             if (claim(r->state())) {
-                if (!inherited(r) && checkout(r)) [[likely]] return r;
                 if (inherited(r)) release_inherited(r);
+                else if (checkout(r)) return r;
             }
         }
         std::optional<std::chrono::steady_clock::time_point> deadline;  // read only if we must wait
@@ -341,10 +342,7 @@ private:
             r = ::new (static_cast<void*>(memory)) record(driver_.connect());
         } catch (...) {
             std::lock_guard lock(mutex_);
-            // Never became a record: mark it dead as any freed block is.
-            memory->state().store(record_dead, std::memory_order_seq_cst);
-            records_.free(memory);
-            poison_freed(memory, sizeof(record));
+            free_block_locked(memory);  // never became a record
             slot_freed_locked();
             throw;
         }
@@ -360,21 +358,24 @@ private:
 
     void on_use(record& r) noexcept { reset_.on_use(r.reset); }
 
-    // Destroys and frees a record. Its state word stays record_dead, so a thread whose
-    // hint still names it fails to claim it.
+    // Destroys and frees a record.
     void free_record_locked(record* r) noexcept {
         r->~record();
-        r->state().store(record_dead, std::memory_order_seq_cst);
-        records_.free(r);
-        poison_freed(r, sizeof(record));
+        free_block_locked(r);
+    }
+
+    // Returns a record's memory to boost::pool. Its state word stays record_dead, so a
+    // thread whose hint still names it fails to claim it.
+    void free_block_locked(record* block) noexcept {
+        block->state().store(record_dead, std::memory_order_seq_cst);
+        records_.free(block);
+        poison_freed(block, sizeof(record));
     }
 
     void release(record* r, bool discard) noexcept {
-        if constexpr (detects_fork) {
-            if (r->fork.generation != fork_policy_.generation()) [[unlikely]] {
-                release_inherited(r);
-                return;
-            }
+        if (inherited(r)) [[unlikely]] {
+            release_inherited(r);
+            return;
         }
         bool reuse = !discard && !driver_.is_broken(r->connection);
         if constexpr (!std::is_same_v<reset_policy, NoReset>) {
@@ -467,7 +468,6 @@ private:
         std::size_t idle = 0;
         for (std::size_t i = 0; i < options_.max_size; ++i)
             idle += slots_[i] != nullptr && slots_[i]->state().load(std::memory_order_relaxed) == record_idle;
-        idle = std::min(idle, open_);
         return PoolStats{options_.max_size, open_, idle, open_ - idle, waiters_.load(std::memory_order_relaxed)};
     }
 
