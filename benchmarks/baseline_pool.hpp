@@ -2,19 +2,21 @@
 // design — a lock-free fast lane (parked connections claimed by CAS, a thread-local hint),
 // a locked slow lane (open, close, find another thread's parked connection, wait), first-
 // come-first-served hand-off to waiters, max_size, min_idle, timed acquire, connect outside
-// the lock, broken connections dropped on release, records from boost::pool — and no
-// policy machinery at all. It uses lifeguard's lock primitives and state word, so a
-// comparison measures the policy machinery only. The layout tests compare sizes with it,
+// the lock, broken connections dropped on release, records in one boost::pool block — and
+// no policy machinery at all. It uses lifeguard's building blocks (lock, state word, record
+// store, waiter queue, spin tuner), so a comparison measures the policy machinery only. The layout tests compare sizes with it,
 // the benchmarks time and instructions.
 #ifndef LIFEGUARD_BENCHMARKS_BASELINE_POOL_HPP
 #define LIFEGUARD_BENCHMARKS_BASELINE_POOL_HPP
 
+#include <lifeguard/detail/deadline.hpp>
 #include <lifeguard/detail/lock.hpp>
 #include <lifeguard/detail/record.hpp>
+#include <lifeguard/detail/record_store.hpp>
+#include <lifeguard/detail/spin.hpp>
+#include <lifeguard/detail/waiter_queue.hpp>
 #include <lifeguard/errors.hpp>
 #include <lifeguard/pool_options.hpp>
-
-#include <boost/pool/pool.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -35,7 +37,8 @@ public:
 
     struct record {
         record* next;
-        std::uint32_t parked;  // accessed only through state(), as in lifeguard
+        std::uint32_t parked;    // accessed only through state(), as in lifeguard
+        std::uint32_t open_pos;  // position in the store's open list
         connection_type connection;
         lg::state_ref state() noexcept { return lg::state_ref(parked); }
     };
@@ -63,10 +66,8 @@ public:
     using lease_type = Lease;
 
     Pool(D driver, lifeguard::PoolOptions options)
-        : driver_(std::move(driver)), options_(options),
-          slots_(std::make_unique<record*[]>(options.max_size)),
-          serial_(lg::next_pool_serial.fetch_add(1, std::memory_order_relaxed)),
-          records_(lg::record_block_size<record>, options.max_size) {
+        : driver_(std::move(driver)), options_(options), store_(options.max_size),
+          hint_way_(lg::next_hint_way.fetch_add(1, std::memory_order_relaxed) % lg::hint_ways) {
         for (std::size_t i = 0; i < options_.min_idle; ++i) {
             std::unique_lock lock(mutex_);
             ++open_;
@@ -76,61 +77,36 @@ public:
         }
     }
     ~Pool() {
-        for (std::size_t i = 0; i < options_.max_size; ++i) {
-            if (record* r = slots_[i]; r && lg::claim(r->state())) {
+        for (std::size_t i = store_.open_count(); i-- > 0;) {
+            if (record* r = store_.open_at(i); lg::claim_any_parked(r->state())) {
                 driver_.close(r->connection);
-                records_.free(r);
+                store_.remove_open_locked(r);
+                store_.give_back_locked(r);
             }
         }
     }
 
     Lease acquire() {
-        if (lg::hint.pool == serial_) {
-            auto* r = static_cast<record*>(lg::hint.record);
+        void* hinted = lg::hint_cache[hint_way_];
+        if (store_.owns(hinted)) {
+            auto* r = static_cast<record*>(hinted);
             if (lg::claim(r->state())) return Lease(this, r);
         }
-        std::unique_lock lock(mutex_);
-        if (record* r = claim_any()) return Lease(this, r);
-        if (open_ < options_.max_size) {
-            ++open_;
-            return Lease(this, open(lock));
-        }
-        const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
-        waiter w;
-        (wait_tail_ ? wait_tail_->next : wait_head_) = &w;
-        wait_tail_ = &w;
-        waiters_.fetch_add(1, std::memory_order_seq_cst);
-        if (record* r = claim_any()) {
-            unlink(w);
-            return Lease(this, r);
-        }
-        lock.unlock();
-        const bool fast = lg::spin_until(w.served);
-        lock.lock();
-        while (!fast && !w.served.load(std::memory_order_relaxed)) {
-            if (w.cv.wait_until(mutex_, deadline) || w.served.load(std::memory_order_relaxed)) continue;
-            unlink(w);
-            const std::size_t waiting = waiters_.load(std::memory_order_relaxed);
-            throw lifeguard::AcquireTimeout({options_.max_size, open_, 0, open_, waiting}, options_.acquire_timeout);
-        }
-        if (w.may_open) return Lease(this, open(lock));
-        return Lease(this, w.handed);
+        return acquire_slow();
     }
 
     void release(record* r) noexcept {
         if (driver_.is_broken(r->connection)) {
             driver_.close(r->connection);
             std::lock_guard lock(mutex_);
-            for (std::size_t i = 0; i < options_.max_size; ++i)
-                if (slots_[i] == r) slots_[i] = nullptr;
-            r->state().store(lg::record_dead, std::memory_order_seq_cst);
-            records_.free(r);
+            store_.remove_open_locked(r);
+            store_.give_back_locked(r);
             free_slot();
             return;
         }
         if (waiters_.load(std::memory_order_seq_cst) == 0) {
             r->state().store(lg::record_idle, std::memory_order_seq_cst);
-            lg::hint = lg::thread_hint{serial_, r};
+            lg::hint_cache[hint_way_] = r;
             if (waiters_.load(std::memory_order_seq_cst) == 0) return;
             if (!lg::claim(r->state())) return;
         }
@@ -139,95 +115,88 @@ public:
     }
 
 private:
-    struct waiter {
-        waiter* next = nullptr;
-        record* handed = nullptr;
-        bool may_open = false;
-        std::atomic<bool> served{false};
-        lg::monotonic_condition cv;
-    };
+    using waiter = lg::waiter<record>;
+
+    Lease acquire_slow() {
+        std::unique_lock lock(mutex_);
+        if (record* r = claim_any()) return Lease(this, r);
+        if (open_ < options_.max_size) {
+            ++open_;
+            return Lease(this, open(lock));
+        }
+        const auto deadline = lg::saturating_add(std::chrono::steady_clock::now(), options_.acquire_timeout);
+        waiter w;
+        queue_.push(w);
+        const std::size_t waiting = waiters_.fetch_add(1, std::memory_order_seq_cst) + 1;
+        if (record* r = claim_any()) {
+            queue_.remove(w);
+            waiters_.fetch_sub(1, std::memory_order_relaxed);
+            return Lease(this, r);
+        }
+        const auto queued_at = std::chrono::steady_clock::now();
+        lock.unlock();
+        const bool fast = lg::spin_until(w.served, spin_.budget(waiting));
+        lock.lock();
+        while (!fast && !w.served.load(std::memory_order_relaxed)) {
+            if (w.cv.wait_until(mutex_, deadline) || w.served.load(std::memory_order_relaxed)) continue;
+            queue_.remove(w);
+            const std::size_t left = waiters_.fetch_sub(1, std::memory_order_relaxed) - 1;
+            throw lifeguard::AcquireTimeout({options_.max_size, open_, 0, open_, left}, options_.acquire_timeout);
+        }
+        spin_.record(std::chrono::steady_clock::now() - queued_at);
+        if (w.may_open) return Lease(this, open(lock));
+        return Lease(this, w.handed);
+    }
 
     record* claim_any() noexcept {
-        for (std::size_t i = options_.max_size; i-- > 0;)
-            if (record* r = slots_[i]; r && lg::claim(r->state())) return r;
+        for (std::size_t i = store_.open_count(); i-- > 0;)
+            if (record* r = store_.open_at(i); lg::claim_any_parked(r->state())) return r;
         return nullptr;
     }
-    void unlink(waiter& w) noexcept {
-        waiter* prev = nullptr;
-        for (waiter* p = wait_head_; p; prev = p, p = p->next) {
-            if (p != &w) continue;
-            (prev ? prev->next : wait_head_) = w.next;
-            if (wait_tail_ == &w) wait_tail_ = prev;
-            waiters_.fetch_sub(1, std::memory_order_relaxed);
-            return;
-        }
-    }
-    waiter* pop_waiter() noexcept {
-        waiter* w = wait_head_;
-        wait_head_ = w->next;
-        if (!wait_head_) wait_tail_ = nullptr;
-        waiters_.fetch_sub(1, std::memory_order_relaxed);
-        return w;
-    }
     void give(record* r) noexcept {
-        if (wait_head_) {
-            waiter* w = pop_waiter();
-            w->handed = r;
-            w->served.store(true, std::memory_order_release);
-            w->cv.notify_one();
+        if (!queue_.empty()) {
+            waiters_.fetch_sub(1, std::memory_order_relaxed);
+            lg::waiter_queue<waiter>::serve(*queue_.pop(), [r](waiter& w) { w.handed = r; });
             return;
         }
         r->state().store(lg::record_idle, std::memory_order_seq_cst);
     }
     void free_slot() noexcept {
-        if (wait_head_) {
-            waiter* w = pop_waiter();
-            w->may_open = true;
-            w->served.store(true, std::memory_order_release);
-            w->cv.notify_one();
+        if (!queue_.empty()) {
+            waiters_.fetch_sub(1, std::memory_order_relaxed);
+            lg::waiter_queue<waiter>::serve(*queue_.pop(), [](waiter& w) { w.may_open = true; });
         } else {
             --open_;
         }
     }
     // Called with the lock held and the slot counted; returns unlocked.
     record* open(std::unique_lock<lg::adaptive_mutex>& lock) {
-        void* memory = records_.malloc();
-        if (!memory) {
-            free_slot();
-            throw std::bad_alloc();
-        }
+        void* memory = store_.take_locked();
         lock.unlock();
-        record* r;
+        record* r = static_cast<record*>(memory);
         try {
-            r = static_cast<record*>(memory);
             ::new (static_cast<void*>(&r->connection)) connection_type(driver_.connect());
             r->state().store(lg::record_busy, std::memory_order_relaxed);
         } catch (...) {
             std::lock_guard relock(mutex_);
-            records_.free(memory);
+            store_.give_back_locked(memory);
             free_slot();
             throw;
         }
         std::lock_guard relock(mutex_);
-        for (std::size_t i = 0; i < options_.max_size; ++i) {
-            if (!slots_[i]) {
-                slots_[i] = r;
-                break;
-            }
-        }
+        store_.add_open_locked(r);
         return r;
     }
 
     D driver_;
     lifeguard::PoolOptions options_;
+    lg::record_store<record> store_;
+    std::uint32_t hint_way_;
     lg::adaptive_mutex mutex_;
-    waiter* wait_head_ = nullptr;
-    waiter* wait_tail_ = nullptr;
-    std::unique_ptr<record*[]> slots_;
+    lg::waiter_queue<waiter> queue_;
     std::size_t open_ = 0;
     std::atomic<std::size_t> waiters_{0};
-    std::uint64_t serial_;
-    boost::pool<lg::cache_aligned_allocator> records_;
+    lg::spin_tuner spin_;
 };
 
 } // namespace baseline

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <string>
 #include <thread>
 
 #include <signal.h>
@@ -49,6 +50,34 @@ inline pid_t spawn(const std::function<bool()>& body) {
         ::_exit(ok ? 0 : 1);
     }
     return pid;
+}
+
+struct child_result {
+    int status = 0;      // as wait_child returns it: exit code, or 128 + signal
+    std::string output;  // what the child wrote to stderr
+};
+
+// Runs `body` in a forked child with stderr captured; for "this must abort with a message".
+inline child_result run_capturing_stderr(const std::function<void()>& body,
+                                         std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    int fds[2];
+    if (::pipe(fds) != 0) return {-3, "pipe failed"};
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::signal(SIGABRT, SIG_DFL);  // the test framework's handler would report and carry on
+        ::dup2(fds[1], 2);
+        ::close(fds[0]);
+        ::close(fds[1]);
+        body();
+        std::fflush(stderr);
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string text;
+    char buf[512];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    return {wait_child(pid, timeout), text};
 }
 
 #define LIFEGUARD_CHILD_CHECK(cond)                                                              \

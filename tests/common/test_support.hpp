@@ -7,7 +7,11 @@
 #include <lifeguard/testing/manual_clock.hpp>
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
+#include <thread>
 
 namespace lifeguard::detail {
 // The pool befriends this name; only tests define it.
@@ -36,6 +40,36 @@ struct server_fixture {
     server_fixture() { ManualClock::reset(); }
     FakeServer server;
     FakeDriver driver() { return FakeDriver(server); }
+};
+
+// Turns a hang into a failure: aborts the test program with a message unless destroyed
+// within `limit`. For tests whose failure mode on a regression is a deadlock.
+class watchdog {
+public:
+    watchdog(std::chrono::seconds limit, const char* what) : thread_([this, limit, what] {
+        std::unique_lock lock(mutex_);
+        if (!cv_.wait_for(lock, limit, [this] { return done_; })) {
+            std::fprintf(stderr, "watchdog: %s did not finish within %lld s (deadlock?)\n", what,
+                         static_cast<long long>(limit.count()));
+            std::abort();
+        }
+    }) {}
+    watchdog(const watchdog&) = delete;
+    watchdog& operator=(const watchdog&) = delete;
+    ~watchdog() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        cv_.notify_one();
+        thread_.join();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::thread thread_;
 };
 
 inline lifeguard::PoolOptions sized(std::size_t max_size, std::size_t min_idle = 0) {

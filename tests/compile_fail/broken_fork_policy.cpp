@@ -1,6 +1,5 @@
 // expect: a policy tagged fork_tag does not model ForkPolicy
-#include <lifeguard/lifeguard.hpp>
-#include <lifeguard/testing/fake_driver.hpp>
+#include "use_pool.hpp"
 
 #include <cstdint>
 
@@ -14,6 +13,4 @@ struct ForkByPid {
 #endif
     template <class D> void dispose_inherited(D& d, typename D::connection_type& c) const noexcept { d.abandon(c); }
 };
-using Pool = lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, ForkByPid>;
-Pool::lease_type* lease = nullptr;
-int main() {}
+int main() { return use_pool<lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, ForkByPid>>(fake_driver()); }

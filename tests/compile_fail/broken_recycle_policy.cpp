@@ -1,6 +1,5 @@
 // expect: a policy tagged recycle_tag does not model RecyclePolicy
-#include <lifeguard/lifeguard.hpp>
-#include <lifeguard/testing/fake_driver.hpp>
+#include "use_pool.hpp"
 
 // A custom policy whose expired() is not const: a common slip.
 struct RecycleAfterUses {
@@ -13,6 +12,4 @@ struct RecycleAfterUses {
     template <class S, class T> bool expired(const S&, T) noexcept { return false; }
 #endif
 };
-using Pool = lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, RecycleAfterUses>;
-Pool::lease_type* lease = nullptr;
-int main() {}
+int main() { return use_pool<lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, RecycleAfterUses>>(fake_driver()); }

@@ -1,6 +1,5 @@
 // expect: a policy tagged validation_tag does not model ValidationPolicy
-#include <lifeguard/lifeguard.hpp>
-#include <lifeguard/testing/fake_driver.hpp>
+#include "use_pool.hpp"
 
 // A custom policy that forgot on_release.
 struct PingEveryOther {
@@ -12,6 +11,4 @@ struct PingEveryOther {
     template <class S, class T> void on_release(S&, T) const noexcept {}
 #endif
 };
-using Pool = lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, PingEveryOther>;
-Pool::lease_type* lease = nullptr;
-int main() {}
+int main() { return use_pool<lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, PingEveryOther>>(fake_driver()); }

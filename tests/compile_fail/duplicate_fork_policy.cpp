@@ -1,6 +1,5 @@
 // expect: more than one ForkPolicy given; keep one
-#include <lifeguard/lifeguard.hpp>
-#include <lifeguard/testing/fake_driver.hpp>
+#include "use_pool.hpp"
 
 #ifdef LIFEGUARD_POSITIVE_TWIN
 using Pool = lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, lifeguard::DisposeAfterFork>;
@@ -8,5 +7,4 @@ using Pool = lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, lifeguard
 using Pool = lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, lifeguard::DisposeAfterFork,
                                        lifeguard::PingIfIdle, lifeguard::IgnoreFork>;
 #endif
-Pool::lease_type* lease = nullptr;
-int main() {}
+int main() { return use_pool<Pool>(fake_driver()); }

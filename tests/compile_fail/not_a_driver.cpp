@@ -1,15 +1,14 @@
 // expect: the first template argument does not model lifeguard::Driver
-#include <lifeguard/connection_pool.hpp>
-#include <lifeguard/testing/fake_driver.hpp>
+#include "use_pool.hpp"
 
 struct NotADriver {
     using connection_type = int;
 };
 
+int main() {
 #ifdef LIFEGUARD_POSITIVE_TWIN
-using D = lifeguard::testing::FakeDriver;
+    return use_pool<lifeguard::ConnectionPool<lifeguard::testing::FakeDriver>>(fake_driver());
 #else
-using D = NotADriver;
+    return use_pool<lifeguard::ConnectionPool<NotADriver>>(NotADriver{});
 #endif
-template class lifeguard::ConnectionPool<D>;
-int main() {}
+}

@@ -1,11 +1,9 @@
 // expect: an argument after the Driver is not a policy
-#include <lifeguard/lifeguard.hpp>
-#include <lifeguard/testing/fake_driver.hpp>
+#include "use_pool.hpp"
 
 #ifdef LIFEGUARD_POSITIVE_TWIN
 using Pool = lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, lifeguard::PingIfIdle>;
 #else
 using Pool = lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, lifeguard::PingIfIdle, int>;
 #endif
-Pool::lease_type* lease = nullptr;
-int main() {}
+int main() { return use_pool<Pool>(fake_driver()); }

@@ -1,15 +1,13 @@
 // expect: a value passed to the constructor is not one of the policies
-#include <lifeguard/lifeguard.hpp>
-#include <lifeguard/testing/fake_driver.hpp>
+#include "use_pool.hpp"
 
 int main() {
-    lifeguard::testing::FakeServer server;
 #ifdef LIFEGUARD_POSITIVE_TWIN
-    lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, lifeguard::PingIfIdle> pool(
-        lifeguard::testing::FakeDriver(server), lifeguard::PoolOptions{}, lifeguard::PingIfIdle{});
+    return use_pool<lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, lifeguard::PingIfIdle>>(
+        fake_driver(), lifeguard::PingIfIdle{});
 #else
     // PingIfIdle is not among the pool's policies.
-    lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, lifeguard::RecycleAfter> pool(
-        lifeguard::testing::FakeDriver(server), lifeguard::PoolOptions{}, lifeguard::PingIfIdle{});
+    return use_pool<lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, lifeguard::RecycleAfter>>(
+        fake_driver(), lifeguard::PingIfIdle{});
 #endif
 }

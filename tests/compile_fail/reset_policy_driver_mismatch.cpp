@@ -1,6 +1,5 @@
 // expect: a policy tagged reset_tag does not model ResetPolicy with this Driver
-#include <lifeguard/lifeguard.hpp>
-#include <lifeguard/testing/fake_driver.hpp>
+#include "use_pool.hpp"
 
 #include <chrono>
 
@@ -16,6 +15,4 @@ struct MinimalDriver {
     bool reset_session(int*&) { return true; }
 #endif
 };
-using Pool = lifeguard::ConnectionPool<MinimalDriver, lifeguard::ResetOnReturn>;
-Pool::lease_type* lease = nullptr;
-int main() {}
+int main() { return use_pool<lifeguard::ConnectionPool<MinimalDriver, lifeguard::ResetOnReturn>>(MinimalDriver{}); }

@@ -1,6 +1,5 @@
 // expect: unknown policy_kind. Use one of lifeguard::recycle_tag
-#include <lifeguard/lifeguard.hpp>
-#include <lifeguard/testing/fake_driver.hpp>
+#include "use_pool.hpp"
 
 struct logging_tag {};
 struct LogEverything {
@@ -12,6 +11,4 @@ struct LogEverything {
     using policy_kind = logging_tag;
 #endif
 };
-using Pool = lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, LogEverything>;
-Pool::lease_type* lease = nullptr;
-int main() {}
+int main() { return use_pool<lifeguard::ConnectionPool<lifeguard::testing::FakeDriver, LogEverything>>(fake_driver()); }

@@ -11,6 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 using namespace lifeguard_test;
 using namespace lifeguard;
 
@@ -144,6 +147,68 @@ BOOST_AUTO_TEST_CASE(without_the_policy_a_child_closes_the_parents_connections) 
         return true;
     });
     BOOST_TEST(wait_child(pid, child_limit) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(stats_in_a_child_report_the_childs_pool_from_the_first_call) {
+    // Before: stats() showed the parent's counters until the child first acquired.
+    fork_safe pool(driver(), sized(4, 3));
+    const pid_t pid = spawn([&] {
+        const auto s = pool.stats();
+        LIFEGUARD_CHILD_CHECK(s.open == 0u && s.idle == 0u && s.in_use == 0u);
+        LIFEGUARD_CHILD_CHECK(server.abandons == 3u && server.closes == 0u);
+        return true;
+    });
+    BOOST_TEST(wait_child(pid, child_limit) == 0);
+    BOOST_TEST(pool.stats().idle == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_child_lets_go_of_sockets_leased_by_other_parent_threads) {
+    // A connection leased by another parent thread at fork() is never released in the
+    // child (that thread does not exist there). Before, the child kept its socket open, so
+    // a session (and its locks) outlived a dead parent while any child lived.
+    fork_safe pool(driver(), sized(3, 2));
+    FakeConnection* idle = nullptr;
+    { idle = pool.acquire().get(); }
+    std::atomic<FakeConnection*> leased{nullptr};
+    std::atomic<bool> release{false};
+    std::thread holder([&] {
+        auto l = pool.acquire();
+        leased = l.get();
+        while (!release) std::this_thread::yield();
+    });
+    while (leased.load() == nullptr) std::this_thread::yield();
+    const pid_t pid = spawn([&] {
+        LIFEGUARD_CHILD_CHECK(leased.load()->detached);  // by the atfork child handler
+        LIFEGUARD_CHILD_CHECK(idle->detached);
+        LIFEGUARD_CHILD_CHECK(!leased.load()->closed && !leased.load()->abandoned);
+        LIFEGUARD_CHILD_CHECK(server.io_after_dispose == 0u);
+        return true;
+    });
+    BOOST_TEST(wait_child(pid, child_limit) == 0);
+    release = true;
+    holder.join();
+    BOOST_TEST(!leased.load()->detached);  // the parent's copies are untouched
+    BOOST_TEST(server.detaches == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_child_made_without_fork_is_noticed_off_the_hot_path) {
+    // syscall(SYS_fork) (like _Fork() and clone()) skips the pthread_atfork handlers. Before,
+    // the child's pool destructor closed (COM_QUIT with a real driver) the parent's connections.
+    auto pool = std::make_unique<fork_safe>(driver(), sized(2, 2));
+    FakeConnection* parents = pool->acquire().get();
+    const pid_t pid = static_cast<pid_t>(::syscall(SYS_fork));
+    if (pid == 0) {
+        bool ok = pool->stats().open == 0u;  // the slow lane noticed the new process
+        auto mine = pool->acquire();
+        ok = ok && mine.get() != parents && server.query(mine.get());
+        mine.release();
+        pool.reset();
+        ok = ok && server.closes == 1u && server.abandons == 2u;
+        ::_exit(ok ? 0 : 1);
+    }
+    BOOST_TEST(wait_child(pid, child_limit) == 0);
+    BOOST_TEST(server.closes == 0u);
+    BOOST_TEST(pool->stats().idle == 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

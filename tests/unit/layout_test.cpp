@@ -30,34 +30,45 @@ static_assert(std::is_nothrow_move_constructible_v<plain::lease_type>);
 static_assert(std::is_nothrow_move_assignable_v<plain::lease_type>);
 static_assert(!std::is_copy_constructible_v<plain::lease_type>);
 
-// An enabled policy adds only its own state. Reference layouts, written out by hand:
-// The baseline record is {next, parked state word, connection}; a policy's state adds to it.
+// An enabled policy adds only its own state (and the alignment padding it needs).
+// Reference layouts, written out by hand. The baseline record is {next, parked state word,
+// position in the open list, connection}; a policy's state adds to it.
 struct record_plus_time_point {
     void* next;
     std::uint32_t parked;
+    std::uint32_t open_pos;
     FakeConnection* connection;
     tp state;
 };
 struct record_plus_two_time_points {
     void* next;
     std::uint32_t parked;
+    std::uint32_t open_pos;
     FakeConnection* connection;
     tp a, b;
 };
-struct record_plus_generation {  // fits in the state word's padding
+struct record_plus_generation {
     void* next;
     std::uint32_t parked;
+    std::uint32_t open_pos;
     std::uint32_t generation;
     FakeConnection* connection;
 };
-struct record_plus_flag {  // likewise
+struct record_plus_flag {
     void* next;
     std::uint32_t parked;
+    std::uint32_t open_pos;
     bool used;
     FakeConnection* connection;
 };
-static_assert(sizeof(record_plus_generation) == sizeof(hand::record));
-static_assert(sizeof(record_plus_flag) == sizeof(hand::record));
+struct record_plus_generation_and_flag {  // both small states share one padding word
+    void* next;
+    std::uint32_t parked;
+    std::uint32_t open_pos;
+    std::uint32_t generation;
+    bool used;
+    FakeConnection* connection;
+};
 using recycled = ConnectionPool<FakeDriver, RecycleAfter>;
 using pinged = ConnectionPool<FakeDriver, PingIfIdle>;
 using both = ConnectionPool<FakeDriver, PingIfIdle, RecycleAfter>;
@@ -71,7 +82,11 @@ static_assert(sizeof(pool_access::record_t<pinged>) == sizeof(record_plus_time_p
 static_assert(sizeof(pinged) == sizeof(hand) + sizeof(PingIfIdle));
 static_assert(sizeof(pool_access::record_t<both>) == sizeof(record_plus_two_time_points));
 static_assert(sizeof(pool_access::record_t<forked>) == sizeof(record_plus_generation));
-static_assert(sizeof(forked) == sizeof(hand) + sizeof(detail::fork_link<true>));
+// The fork policy's pool state: its registry link, and the count of leases inherited from
+// a parent process.
+static_assert(sizeof(forked) == sizeof(hand) + sizeof(detail::fork_link<true>) + sizeof(std::size_t));
+using forked_reset = ConnectionPool<FakeDriver, DisposeAfterFork, ResetOnReturn>;
+static_assert(sizeof(pool_access::record_t<forked_reset>) == sizeof(record_plus_generation_and_flag));
 static_assert(sizeof(pool_access::record_t<reset>) == sizeof(record_plus_flag));
 static_assert(sizeof(reset) == sizeof(hand));
 // A stateless policy that does work (a ping) still adds no bytes.

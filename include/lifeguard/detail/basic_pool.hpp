@@ -3,13 +3,15 @@
 // Fast lane: an idle connection is *parked* (its record's state word is record_idle) and
 // whoever claims it with one CAS owns it. A releasing thread parks its connection and
 // remembers it in a thread-local hint; its next acquire claims it back without touching
-// the lock or any shared cache line, so threads with their own connections scale.
+// the lock or any shared cache line, so threads with their own connections scale. The hint
+// is trusted only if it points into this pool's record storage (record_store::owns).
 //
 // Slow lane, under mutex_: opening and closing connections, finding another thread's
 // parked connection, and waiting. Invariants under mutex_:
 //   open_    = connections counted against max_size: idle + leased + being opened
-//   slots_   = every opened record (nullptr: a free entry); parked ones are the idle set
-//   waiters_ = length of the FIFO waiter queue (also read without the lock)
+//   store_   = every opened record in a dense list; parked ones are the idle set
+//   waiters_ = length of the FIFO waiter queue (also read without the lock), plus
+//              force_slow while every release must take the lock (pool closed)
 // Release and wait meet Dekker-style: a releaser parks, *then* reads waiters_; a waiter
 // raises waiters_, *then* scans for parked records (all seq_cst). So either the waiter
 // finds the connection or the releaser sees the waiter, takes the connection back and
@@ -21,22 +23,24 @@
 
 #include <lifeguard/detail/config.hpp>
 #include <lifeguard/detail/connection_state.hpp>
+#include <lifeguard/detail/deadline.hpp>
 #include <lifeguard/detail/fork_registry.hpp>
 #include <lifeguard/detail/lock.hpp>
 #include <lifeguard/detail/record.hpp>
-#include <lifeguard/detail/sanitizer.hpp>
+#include <lifeguard/detail/record_store.hpp>
+#include <lifeguard/detail/spin.hpp>
+#include <lifeguard/detail/waiter_queue.hpp>
+#include <lifeguard/driver_capabilities.hpp>
 #include <lifeguard/errors.hpp>
 #include <lifeguard/lease.hpp>
 #include <lifeguard/pool_options.hpp>
 
-#include <boost/pool/pool.hpp>
-
-#include <algorithm>
 #include <atomic>
-#include <cassert>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -55,16 +59,17 @@ struct fork_link<true> {
     std::uint32_t generation = 0;  // process generation the pool's counters belong to
 };
 
-// A thread blocked in acquire(): lives on its stack, linked into the pool's FIFO queue.
-// The thread that serves it pops it and fills in what it gets, under the pool's lock.
-template <class Record>
-struct waiter {
-    waiter* next = nullptr;
-    Record* handed = nullptr;         // a connection released to this waiter
-    bool may_open = false;            // a free slot, already counted in open_, for this waiter
-    std::atomic<bool> served{false};  // set (after the fields above) when it is popped
-    monotonic_condition cv;
-};
+// A pool destroyed with leases out cannot close their connections, and the leases would
+// write into freed memory when they end: stop here, saying why, in every build.
+[[noreturn]] inline void leases_outlive_pool(std::size_t leases) noexcept {
+    std::fprintf(stderr,
+                 "lifeguard::ConnectionPool destroyed while %zu lease(s) are still out. A Lease must be "
+                 "released or destroyed before its pool: release every lease first (close(deadline) waits "
+                 "for them). Stopping the process instead of corrupting memory.\n",
+                 leases);
+    std::fflush(stderr);
+    std::abort();
+}
 
 template <class D, class Config>
 class basic_pool {
@@ -85,14 +90,19 @@ public:
 
     /// Opens options.min_idle connections before returning; if one fails, the ones already
     /// opened are closed and the driver's exception propagates.
-    /// @param policies values for the pool's policies (e.g. RecycleAfter{280s}), any order.
-    template <class... Policies>
-    explicit basic_pool(D driver, PoolOptions options, Policies&&... policies)
+    /// @param values values for the pool's policies (e.g. RecycleAfter{280s}), any order;
+    ///        a policy without a value is default-constructed.
+    template <class... Values>
+    explicit basic_pool(D driver, PoolOptions options, Values&&... values)
         : driver_(std::move(driver)), options_((options.validate(), options)),
-          slots_(std::make_unique<record*[]>(options.max_size)),
-          serial_(next_pool_serial.fetch_add(1, std::memory_order_relaxed)),
-          records_(record_block_size<record>, options.max_size) {
-        (assign_policy(std::forward<Policies>(policies)), ...);
+          recycle_(pick_policy<recycle_policy>(std::forward<Values>(values)...)),
+          validation_(pick_policy<validation_policy>(std::forward<Values>(values)...)),
+          fork_policy_(pick_policy<fork_policy>(std::forward<Values>(values)...)),
+          reset_(pick_policy<reset_policy>(std::forward<Values>(values)...)),
+          store_(storage_slots(options_.max_size)),
+          hint_way_(next_hint_way.fetch_add(1, std::memory_order_relaxed) % hint_ways) {
+        // Checked (with a sentence) inside; not asserted again here: one mistake, one error.
+        [[maybe_unused]] constexpr bool values_ok = check_constructor_values<Config, Values...>();
         if constexpr (detects_fork) {
             fork_.generation = fork_policy_.generation();
             fork_.participant.self = this;
@@ -105,7 +115,7 @@ public:
             for (std::size_t i = 0; i < options_.min_idle; ++i) {
                 std::unique_lock lock(mutex_);
                 ++open_;
-                record* r = open_new(lock);
+                record* r = open_new(lock, never);
                 lock.lock();
                 give_locked(r);
             }
@@ -121,16 +131,20 @@ public:
     basic_pool(const basic_pool&) = delete;
     basic_pool& operator=(const basic_pool&) = delete;
 
-    /// Closes idle connections. Every lease must have been released (checked by assert).
+    /// Closes idle connections. With leases still out it prints their number and aborts:
+    /// a lease must not outlive its pool, in any build.
     ~basic_pool() { shutdown(); }
 
-    /// A connection, waiting up to options().acquire_timeout when all are in use.
+    /// A connection, waiting up to options().acquire_timeout for one; the timeout also
+    /// bounds a connect this call makes (for drivers with TimedConnect).
     /// @throws AcquireTimeout, or the driver's exception if a new connection fails to open.
     [[nodiscard]] lease_type acquire() { return lease_type(this, acquire_impl(true, use_option)); }
 
-    /// As acquire(), waiting up to `timeout`.
+    /// As acquire(), waiting up to `timeout` (milliseconds::max() and other huge values: no limit).
     [[nodiscard]] lease_type acquire(std::chrono::milliseconds timeout) {
-        return lease_type(this, acquire_impl(true, timeout));
+        return lease_type(this, acquire_impl(true, timeout < std::chrono::milliseconds::zero()
+                                                       ? std::chrono::milliseconds::zero()
+                                                       : timeout));
     }
 
     /// An idle connection, or a new one if fewer than max_size are open; empty if the pool
@@ -140,8 +154,12 @@ public:
         return std::nullopt;
     }
 
+    /// A consistent snapshot of the counters. Costs a pass over the open connections.
     [[nodiscard]] PoolStats stats() const {
+        auto* self = const_cast<basic_pool*>(this);  // a child's first look disposes of the parent's
+        if constexpr (detects_fork) detect_unhandled_fork();
         std::lock_guard lock(mutex_);
+        self->after_fork_locked();
         return stats_locked();
     }
 
@@ -155,22 +173,21 @@ private:
 
     using record = detail::record<connection_type, connection_state_t<recycle_policy, time_point>,
                                   connection_state_t<validation_policy, time_point>,
-                                  connection_state_t<reset_policy, time_point>, detects_fork>;
+                                  connection_state_t<reset_policy, time_point>, no_state<void>,
+                                  no_state<int>, detects_fork>;
     using waiter_type = waiter<record>;
-    // Records start on cache lines (cache_aligned_allocator, record_block_size); policy states
-    // are kept to pointer alignment so a record stays compact.
+    using steady = std::chrono::steady_clock;
     static_assert(alignof(record) <= alignof(void*), "lifeguard: a policy's connection_state needs more "
                                                      "alignment than a pointer; reduce its alignment");
 
-    template <class P>
-    void assign_policy(P&& value) {
-        using T = std::remove_cvref_t<P>;
-        if constexpr (std::is_same_v<T, recycle_policy>) recycle_ = std::forward<P>(value);
-        else if constexpr (std::is_same_v<T, validation_policy>) validation_ = std::forward<P>(value);
-        else if constexpr (std::is_same_v<T, fork_policy>) fork_policy_ = std::forward<P>(value);
-        else if constexpr (std::is_same_v<T, reset_policy>) reset_ = std::forward<P>(value);
-        else static_assert(always_false<T>, "lifeguard::ConnectionPool: a value passed to the constructor is "
-                                            "not one of the policies in the pool's template arguments");
+    static constexpr steady::time_point never = steady::time_point::max();
+    // waiters_ bit that sends every release through the lock (see release()).
+    static constexpr std::size_t force_slow = std::size_t{1} << (sizeof(std::size_t) * 8 - 2);
+
+    // A child may hold up to max_size leases inherited from its parent (never released if
+    // their threads were the parent's) and still open max_size of its own.
+    static std::size_t storage_slots(std::size_t max_size) noexcept {
+        return detects_fork ? 2 * max_size : max_size;
     }
 
     [[nodiscard]] static time_point now() noexcept {
@@ -184,49 +201,46 @@ private:
 
     // A checked-out connection; nullptr only if !wait and the pool is exhausted.
     record* acquire_impl(bool wait, std::chrono::milliseconds timeout) {
-        if (hint.pool == serial_) {  // fast lane: the connection this thread parked last
-            auto* r = static_cast<record*>(hint.record);
+        void* hinted = hint_cache[hint_way_];
+        if (store_.owns(hinted)) {  // fast lane: the connection this thread parked last
+            auto* r = static_cast<record*>(hinted);
             if (claim(r->state())) {
                 if (inherited(r)) release_inherited(r);
                 else if (checkout(r)) return r;
             }
         }
-        std::optional<std::chrono::steady_clock::time_point> deadline;  // read only if we must wait
+        return acquire_slow(wait, timeout);
+    }
+
+    record* acquire_slow(bool wait, std::chrono::milliseconds timeout) {
+        if constexpr (detects_fork) detect_unhandled_fork();
+        // Read only when needed: connecting or waiting.
+        steady::time_point deadline{};
+        bool have_deadline = false;
+        auto deadline_now = [&] {
+            if (!have_deadline) {
+                if (!wait) {
+                    deadline = never;
+                } else {
+                    if (timeout == use_option) timeout = options_.acquire_timeout;
+                    deadline = saturating_add(steady::now(), timeout);
+                }
+                have_deadline = true;
+            }
+            return deadline;
+        };
         std::unique_lock lock(mutex_);
         for (;;) {
             after_fork_locked();
             record* r = claim_any_locked();
             if (r == nullptr) {
-                if (open_ < options_.max_size) {
+                if (open_ < options_.max_size && store_has_room_locked()) {
                     ++open_;
-                    return open_new(lock);
+                    return open_new(lock, deadline_now());
                 }
                 if (!wait) return nullptr;
-                if (timeout == use_option) timeout = options_.acquire_timeout;
-                if (!deadline) deadline = std::chrono::steady_clock::now() + timeout;
-                waiter_type w;
-                enqueue_locked(w);
-                // A connection parked before its releaser could see us is ours to take.
-                r = claim_any_locked();
-                if (r != nullptr) {
-                    dequeue_locked(w);  // nobody served us: serving needs the lock we hold
-                } else {
-                    // A release usually comes within microseconds: spin for it before paying
-                    // for a sleep and a cross-CPU wake-up.
-                    lock.unlock();
-                    const bool fast = spin_until(w.served);
-                    lock.lock();
-                    if (!fast) {
-                        while (!w.served.load(std::memory_order_relaxed)) {
-                            if (!w.cv.wait_until(mutex_, *deadline) && !w.served.load(std::memory_order_relaxed)) {
-                                dequeue_locked(w);
-                                throw AcquireTimeout(stats_locked(), timeout);
-                            }
-                        }
-                    }
-                    if (w.may_open) return open_new(lock);
-                    r = w.handed;
-                }
+                r = wait_locked(lock, deadline_now(), timeout);
+                if (r == nullptr) return open_new(lock, deadline);  // handed a free slot
             }
             lock.unlock();
             if (checkout(r)) return r;
@@ -234,32 +248,51 @@ private:
         }
     }
 
-    // Claims any parked record, newest slot first; under mutex_ (fast-lane claims race by CAS).
+    // Queues the caller until a release hands it a connection (returned) or a freed slot
+    // (nullptr; counted in open_, lock held), or the deadline passes (AcquireTimeout).
+    record* wait_locked(std::unique_lock<adaptive_mutex>& lock, steady::time_point deadline,
+                        std::chrono::milliseconds timeout) {
+        waiter_type w;
+        queue_.push(w);
+        const std::size_t waiting = waiters_.fetch_add(1, std::memory_order_seq_cst) + 1;
+        // A connection parked before its releaser could see us is ours to take.
+        if (record* r = claim_any_locked()) {
+            queue_.remove(w);  // nobody served us: serving needs the lock we hold
+            waiters_.fetch_sub(1, std::memory_order_relaxed);
+            return r;
+        }
+        const auto queued_at = steady::now();
+        lock.unlock();
+        const bool fast = spin_until(w.served, spin_.budget(waiting & (force_slow - 1)));
+        lock.lock();
+        if (!fast) {
+            while (!w.served.load(std::memory_order_relaxed)) {
+                if (!w.cv.wait_until(mutex_, deadline) && !w.served.load(std::memory_order_relaxed)) {
+                    queue_.remove(w);
+                    waiters_.fetch_sub(1, std::memory_order_relaxed);
+                    spin_.record(steady::now() - queued_at);
+                    throw AcquireTimeout(stats_locked(), timeout == use_option ? options_.acquire_timeout : timeout);
+                }
+            }
+        }
+        spin_.record(steady::now() - queued_at);
+        if (w.failure) std::rethrow_exception(w.failure);
+        return w.may_open ? nullptr : w.handed;
+    }
+
+    // Claims any parked record, most recently opened first; under mutex_ (fast-lane claims
+    // race by CAS). O(open connections), never O(max_size).
     record* claim_any_locked() noexcept {
-        for (std::size_t i = options_.max_size; i-- > 0;) {
-            record* r = slots_[i];
-            if (r != nullptr && claim(r->state())) return r;
+        for (std::size_t i = store_.open_count(); i-- > 0;) {
+            record* r = store_.open_at(i);
+            if (claim_any_parked(r->state())) return r;
         }
         return nullptr;
     }
 
-    void add_slot_locked(record* r) noexcept {
-        for (std::size_t i = 0; i < options_.max_size; ++i) {
-            if (slots_[i] == nullptr) {
-                slots_[i] = r;
-                return;
-            }
-        }
-        assert(false && "lifeguard: more records than max_size");
-    }
-
-    void remove_slot_locked(record* r) noexcept {
-        for (std::size_t i = 0; i < options_.max_size; ++i) {
-            if (slots_[i] == r) {
-                slots_[i] = nullptr;
-                return;
-            }
-        }
+    [[nodiscard]] bool store_has_room_locked() const noexcept {
+        if constexpr (detects_fork) return open_ + inherited_busy_ < 2 * options_.max_size;
+        else return true;
     }
 
     [[nodiscard]] bool inherited(const record* r) const noexcept {
@@ -268,52 +301,47 @@ private:
     }
 
     // Opens a connection in a slot already counted in open_. Unlocks `lock`.
-    record* open_new(std::unique_lock<adaptive_mutex>& lock) {
-        void* memory = records_.malloc();
-        if (memory == nullptr) {
-            slot_freed_locked();
-            throw std::bad_alloc();
-        }
-        unpoison_allocated(memory, sizeof(record));
+    record* open_new(std::unique_lock<adaptive_mutex>& lock, steady::time_point deadline) {
+        void* memory = store_.take_locked();
         lock.unlock();
-        return open_record(static_cast<record*>(memory));
+        return open_record(memory, deadline);
     }
 
-    void enqueue_locked(waiter_type& w) noexcept {
-        if (wait_tail_ != nullptr) wait_tail_->next = &w;
-        else wait_head_ = &w;
-        wait_tail_ = &w;
-        waiters_.fetch_add(1, std::memory_order_seq_cst);
-    }
-
-    waiter_type* pop_waiter_locked() noexcept {
-        waiter_type* w = wait_head_;
-        wait_head_ = w->next;
-        if (wait_head_ == nullptr) wait_tail_ = nullptr;
-        waiters_.fetch_sub(1, std::memory_order_relaxed);
-        return w;
-    }
-
-    // A waiter that timed out is still queued (nobody served it): unlink it.
-    void dequeue_locked(waiter_type& w) noexcept {
-        waiter_type* prev = nullptr;
-        for (waiter_type* p = wait_head_; p != nullptr; prev = p, p = p->next) {
-            if (p != &w) continue;
-            (prev != nullptr ? prev->next : wait_head_) = w.next;
-            if (wait_tail_ == &w) wait_tail_ = prev;
-            waiters_.fetch_sub(1, std::memory_order_relaxed);
-            return;
+    connection_type connect_until(steady::time_point deadline) {
+        if constexpr (TimedConnect<D>) {
+            if (deadline != never) return driver_.connect(time_left(deadline, steady::now()));
         }
+        return driver_.connect();
+    }
+
+    // Opens a connection into reserved memory outside the lock. On failure the slot is
+    // returned (a waiter may use it) and the driver's exception propagates.
+    record* open_record(void* memory, steady::time_point deadline) {
+        record* r;
+        try {
+            r = ::new (memory) record(connect_until(deadline));
+        } catch (...) {
+            std::lock_guard lock(mutex_);
+            store_.give_back_locked(memory);  // never became a record
+            slot_freed_locked();
+            throw;
+        }
+        r->state().store(record_busy, std::memory_order_relaxed);  // published under the lock below
+        const time_point t = now();
+        recycle_.on_connect(r->recycle, t);
+        validation_.on_connect(r->validation, t);
+        if constexpr (detects_fork) r->fork.generation = fork_policy_.generation();
+        std::lock_guard lock(mutex_);
+        store_.add_open_locked(r);
+        return r;
     }
 
     // A slot was given up (connection closed, connect failed): the oldest waiter may
     // open a connection in it.
     void slot_freed_locked() noexcept {
-        if (wait_head_ != nullptr) {
-            waiter_type* w = pop_waiter_locked();
-            w->may_open = true;
-            w->served.store(true, std::memory_order_release);
-            w->cv.notify_one();  // under the lock: w cannot leave (and destroy cv) before this returns
+        if (!queue_.empty()) {
+            waiters_.fetch_sub(1, std::memory_order_relaxed);
+            waiter_queue<waiter_type>::serve(*queue_.pop(), [](waiter_type& w) { w.may_open = true; });
         } else {
             --open_;
         }
@@ -334,43 +362,7 @@ private:
         return ok;
     }
 
-    // Opens a connection into reserved memory outside the lock. On failure the slot is
-    // returned (a waiter may use it) and the driver's exception propagates.
-    record* open_record(record* memory) {
-        record* r;
-        try {
-            r = ::new (static_cast<void*>(memory)) record(driver_.connect());
-        } catch (...) {
-            std::lock_guard lock(mutex_);
-            free_block_locked(memory);  // never became a record
-            slot_freed_locked();
-            throw;
-        }
-        r->state().store(record_busy, std::memory_order_relaxed);  // published under the lock below
-        const time_point t = now();
-        recycle_.on_connect(r->recycle, t);
-        validation_.on_connect(r->validation, t);
-        if constexpr (detects_fork) r->fork.generation = fork_policy_.generation();
-        std::lock_guard lock(mutex_);
-        add_slot_locked(r);
-        return r;
-    }
-
     void on_use(record& r) noexcept { reset_.on_use(r.reset); }
-
-    // Destroys and frees a record.
-    void free_record_locked(record* r) noexcept {
-        r->~record();
-        free_block_locked(r);
-    }
-
-    // Returns a record's memory to boost::pool. Its state word stays record_dead, so a
-    // thread whose hint still names it fails to claim it.
-    void free_block_locked(record* block) noexcept {
-        block->state().store(record_dead, std::memory_order_seq_cst);
-        records_.free(block);
-        poison_freed(block, sizeof(record));
-    }
 
     void release(record* r, bool discard) noexcept {
         if (inherited(r)) [[unlikely]] {
@@ -396,7 +388,7 @@ private:
         validation_.on_release(r->validation, t);
         if (waiters_.load(std::memory_order_seq_cst) == 0) {  // fast lane: park it
             r->state().store(record_idle, std::memory_order_seq_cst);
-            hint = thread_hint{serial_, r};
+            hint_cache[hint_way_] = r;
             if (waiters_.load(std::memory_order_seq_cst) == 0) return;
             if (!claim(r->state())) return;  // a waiter (or anyone) already took it
         }
@@ -406,11 +398,9 @@ private:
 
     // An idle connection goes to the oldest waiter, or is parked.
     void give_locked(record* r) noexcept {
-        if (wait_head_ != nullptr) [[unlikely]] {
-            waiter_type* w = pop_waiter_locked();
-            w->handed = r;
-            w->served.store(true, std::memory_order_release);
-            w->cv.notify_one();  // under the lock: see slot_freed_locked
+        if (!queue_.empty()) [[unlikely]] {
+            waiters_.fetch_sub(1, std::memory_order_relaxed);
+            waiter_queue<waiter_type>::serve(*queue_.pop(), [r](waiter_type& w) { w.handed = r; });
             return;
         }
         r->state().store(record_idle, std::memory_order_seq_cst);
@@ -419,17 +409,24 @@ private:
     void close_record(record* r) noexcept {
         driver_.close(r->connection);
         std::lock_guard lock(mutex_);
-        remove_slot_locked(r);
+        store_.remove_open_locked(r);
         free_record_locked(r);
         slot_freed_locked();
+    }
+
+    // Destroys a record (no longer in the open list) and frees its slot.
+    void free_record_locked(record* r) noexcept {
+        r->~record();
+        store_.give_back_locked(r);
     }
 
     // A lease taken before fork() and released in the child: its connection is the
     // parent's. Not counted in the child's open_ (after_fork_locked reset it).
     void release_inherited(record* r) noexcept {
-        fork_policy_.dispose_inherited(driver_, r->connection);
+        fork_policy_.dispose_inherited(driver_, r->connection);  // no I/O
         std::lock_guard lock(mutex_);
         after_fork_locked();
+        if constexpr (detects_fork) --inherited_busy_;
         free_record_locked(r);
     }
 
@@ -439,36 +436,47 @@ private:
     }
 
     // First use of the pool in a child process: every idle connection belongs to the
-    // parent. Dispose of them (no I/O) and forget leases held by threads that do not
-    // exist here; the child opens its own connections.
+    // parent. Dispose of them (no I/O, so under the lock) and forget leases held by threads
+    // that do not exist here; the child opens its own connections.
     void after_fork_locked() noexcept {
         if constexpr (detects_fork) {
             if (!forked_locked()) [[likely]] return;
             fork_.generation = fork_policy_.generation();
-            for (std::size_t i = 0; i < options_.max_size; ++i) {
-                record* r = std::exchange(slots_[i], nullptr);
-                if (r != nullptr && claim(r->state())) {  // idle in the parent
+            for (std::size_t i = 0; i < store_.open_count(); ++i) {
+                record* r = store_.open_at(i);
+                if (claim_any_parked(r->state())) {  // idle in the parent
                     fork_policy_.dispose_inherited(driver_, r->connection);
                     free_record_locked(r);
-                }  // else leased in the parent: disposed if released here (release_inherited)
+                } else {  // leased in the parent: disposed of if released here (release_inherited)
+                    ++inherited_busy_;
+                }
             }
+            store_.clear_open_locked();
             open_ = 0;
+            queue_.clear();  // a child made without fork() skipped after_fork_in_child
+            waiters_.fetch_and(force_slow, std::memory_order_relaxed);
         }
     }
 
     // pthread_atfork child handler: only the forking thread exists now. It holds mutex_
-    // (taken in prepare); the queued waiters were other threads of the parent.
+    // (taken in prepare); the queued waiters were other threads of the parent. Every
+    // inherited socket is detached (async-signal-safe), so the child cannot keep the
+    // parent's sessions open on the server after the parent exits.
     void after_fork_in_child() noexcept {
-        wait_head_ = wait_tail_ = nullptr;
-        waiters_.store(0, std::memory_order_relaxed);
+        if constexpr (DetachableDriver<D>) {
+            for (std::size_t i = 0; i < store_.open_count(); ++i) driver_.detach(store_.open_at(i)->connection);
+        }
+        queue_.clear();
+        waiters_.fetch_and(force_slow, std::memory_order_relaxed);
         mutex_.unlock();
     }
 
     [[nodiscard]] PoolStats stats_locked() const noexcept {
         std::size_t idle = 0;
-        for (std::size_t i = 0; i < options_.max_size; ++i)
-            idle += slots_[i] != nullptr && slots_[i]->state().load(std::memory_order_relaxed) == record_idle;
-        return PoolStats{options_.max_size, open_, idle, open_ - idle, waiters_.load(std::memory_order_relaxed)};
+        for (std::size_t i = 0; i < store_.open_count(); ++i)
+            idle += is_parked(store_.open_at(i)->state().load(std::memory_order_relaxed)) ? 1 : 0;
+        return PoolStats{options_.max_size, open_, idle, open_ - idle,
+                         waiters_.load(std::memory_order_relaxed) & (force_slow - 1)};
     }
 
     void shutdown() noexcept {
@@ -477,13 +485,14 @@ private:
                 fork_registry::instance().remove(fork_.participant);
                 fork_.participant.self = nullptr;
             }
+            detect_unhandled_fork();
         }
         std::unique_lock lock(mutex_);
         after_fork_locked();
         record* list = nullptr;
-        for (std::size_t i = 0; i < options_.max_size; ++i) {
-            record* r = slots_[i];
-            if (r != nullptr && claim(r->state())) {
+        for (std::size_t i = store_.open_count(); i-- > 0;) {
+            record* r = store_.open_at(i);
+            if (claim_any_parked(r->state())) {
                 r->next = list;
                 list = r;
             }
@@ -494,24 +503,25 @@ private:
             close_record(list);
             list = next;
         }
-        assert(open_ == 0 && "lifeguard::ConnectionPool destroyed while leases are outstanding");
+        lock.lock();
+        if (open_ != 0) leases_outlive_pool(open_);
     }
 
     D driver_;
     PoolOptions options_;
-    [[no_unique_address]] recycle_policy recycle_{};
-    [[no_unique_address]] validation_policy validation_{};
-    [[no_unique_address]] fork_policy fork_policy_{};
-    [[no_unique_address]] reset_policy reset_{};
+    [[no_unique_address]] recycle_policy recycle_;
+    [[no_unique_address]] validation_policy validation_;
+    [[no_unique_address]] fork_policy fork_policy_;
+    [[no_unique_address]] reset_policy reset_;
+    record_store<record> store_;
+    std::uint32_t hint_way_;
     mutable adaptive_mutex mutex_;
-    waiter_type* wait_head_ = nullptr;
-    waiter_type* wait_tail_ = nullptr;
-    std::unique_ptr<record*[]> slots_;
+    waiter_queue<waiter_type> queue_;
     std::size_t open_ = 0;
     std::atomic<std::size_t> waiters_{0};
-    std::uint64_t serial_;
-    boost::pool<cache_aligned_allocator> records_;
+    spin_tuner spin_;
     [[no_unique_address]] fork_link<detects_fork> fork_;
+    [[no_unique_address]] std::conditional_t<detects_fork, std::size_t, no_state<long>> inherited_busy_{};
 };
 
 } // namespace lifeguard::detail

@@ -54,6 +54,10 @@ struct pool_config {
     using fork = Fork;
     using reset = Reset;
     using clock = typename ClockP::clock;
+    /// Whether a value of type T configures one of this pool's policies.
+    template <class T>
+    static constexpr bool has_policy = std::is_same_v<T, Recycle> || std::is_same_v<T, Validation> ||
+                                       std::is_same_v<T, Fork> || std::is_same_v<T, Reset>;
 };
 
 template <class... Ps>
@@ -62,6 +66,70 @@ using make_config_t = pool_config<select_policy_t<recycle_tag, NoRecycle, Ps...>
                                   select_policy_t<fork_tag, IgnoreFork, Ps...>,
                                   select_policy_t<reset_tag, NoReset, Ps...>,
                                   select_policy_t<clock_tag, UseClock<CoarseSteadyClock>, Ps...>>;
+
+template <class T>
+inline constexpr bool is_duration_v = false;
+template <class Rep, class Period>
+inline constexpr bool is_duration_v<std::chrono::duration<Rep, Period>> = true;
+
+// One value given to a pool's constructor.
+template <class Config, class V>
+consteval bool check_constructor_value() {
+    using T = std::remove_cvref_t<V>;
+    if constexpr (is_duration_v<T>) {
+        static_assert(always_false<T>,
+                      "lifeguard::ConnectionPool: a bare duration was passed to the constructor. Durations "
+                      "configure a policy: write the policy around it, e.g. RecycleAfter(280s) or "
+                      "PingIfIdle(1s), and list that policy in the pool's template arguments");
+        return false;
+    } else if constexpr (!Config::template has_policy<T>) {
+        static_assert(always_false<T>,
+                      "lifeguard::ConnectionPool: a value passed to the constructor is not one of the "
+                      "policies in the pool's template arguments. Add its policy to "
+                      "ConnectionPool<Driver, ...>, or remove the value");
+        return false;
+    } else {
+        return true;
+    }
+}
+
+template <class T, class... Vs>
+inline constexpr std::size_t count_same_v = (std::size_t{0} + ... + (std::is_same_v<T, Vs> ? 1u : 0u));
+
+// All values given to a pool's constructor: each a policy of the pool, at most one per policy.
+template <class Config, class... Vs>
+consteval bool check_constructor_values() {
+    if constexpr (!(true && ... && check_constructor_value<Config, Vs>())) {
+        return false;
+    } else {
+        static_assert((true && ... && (count_same_v<std::remove_cvref_t<Vs>, std::remove_cvref_t<Vs>...> == 1)),
+                      "lifeguard::ConnectionPool: the same policy was given two values in the constructor; "
+                      "pass one");
+        return true;
+    }
+}
+
+template <class P, class V, class... Vs>
+decltype(auto) first_of(V&& v, Vs&&... vs) {
+    if constexpr (std::is_same_v<P, std::remove_cvref_t<V>>) return std::forward<V>(v);
+    else return first_of<P>(std::forward<Vs>(vs)...);
+}
+
+// The policy object a pool keeps: the value given to its constructor, or a default one.
+template <class P, class... Vs>
+P pick_policy(Vs&&... values) {
+    if constexpr ((false || ... || std::is_same_v<P, std::remove_cvref_t<Vs>>)) {
+        return P(first_of<P>(std::forward<Vs>(values)...));
+    } else if constexpr (std::is_default_constructible_v<P>) {
+        return P();
+    } else {
+        static_assert(always_false<P>,
+                      "lifeguard::ConnectionPool: a policy has no default constructor, and no value of it "
+                      "was passed to the constructor. Pass one: ConnectionPool<Driver, P>(driver, options, "
+                      "P(...))");
+        throw 0;  // not reached: the program does not compile
+    }
+}
 
 // One argument of the pack. Evaluated per argument, so the compiler's
 // "required from here" note names the offending type.

@@ -8,12 +8,32 @@
 #include <mutex>
 
 #include <pthread.h>
+#include <unistd.h>
 
 namespace lifeguard::detail {
 
 // Bumped in every child process. Reading it is one relaxed load: a fork check on the
 // hot path costs no getpid() syscall (141 ns on our machine, docs/benchmarks.md).
 inline std::atomic<std::uint32_t> process_generation{0};
+
+// The process the generation belongs to. Children made without fork() (_Fork(), clone(),
+// syscall(SYS_fork)) skip the pthread_atfork handlers; the pools notice them off the hot path
+// (slow lane, shutdown, maintenance) by comparing getpid() with this.
+inline std::atomic<pid_t> generation_pid{0};
+
+// Bumps the generation if this process is not the one it belongs to. Only the first caller
+// in a new process bumps it, so every pool sees one change per process.
+inline void detect_unhandled_fork() noexcept {
+    const pid_t self = ::getpid();
+    pid_t known = generation_pid.load(std::memory_order_acquire);
+    if (known == self) return;
+    if (known == 0) {  // first use in this program: nothing was inherited
+        generation_pid.compare_exchange_strong(known, self, std::memory_order_acq_rel);
+        return;
+    }
+    if (generation_pid.compare_exchange_strong(known, self, std::memory_order_acq_rel))
+        process_generation.fetch_add(1, std::memory_order_acq_rel);
+}
 
 // A pool that takes part in fork handling. Function pointers rather than virtuals:
 // the pool stays a standard-layout type and the registry needs no RTTI.
@@ -23,7 +43,7 @@ struct fork_participant {
     void* self = nullptr;
     void (*prepare)(void*) noexcept = nullptr;  // lock the pool
     void (*parent)(void*) noexcept = nullptr;   // unlock the pool
-    void (*child)(void*) noexcept = nullptr;    // make the pool's lock usable again
+    void (*child)(void*) noexcept = nullptr;    // detach inherited sockets, unlock the pool
 };
 
 // Every participating pool's lock is taken before fork() and released after it in both
@@ -53,7 +73,10 @@ public:
     }
 
 private:
-    fork_registry() { ::pthread_atfork(&on_prepare, &on_parent, &on_child); }
+    fork_registry() {
+        detect_unhandled_fork();  // records this process
+        ::pthread_atfork(&on_prepare, &on_parent, &on_child);
+    }
 
     static void on_prepare() noexcept {
         auto& r = instance();
@@ -67,6 +90,7 @@ private:
     }
     static void on_child() noexcept {
         auto& r = instance();
+        generation_pid.store(::getpid(), std::memory_order_relaxed);  // async-signal-safe
         process_generation.fetch_add(1, std::memory_order_relaxed);
         for (auto* p = r.head_.next; p != nullptr; p = p->next) p->child(p->self);
         r.mutex_.unlock();  // held by this thread since on_prepare

@@ -1,6 +1,5 @@
-// The pool's lock and its waiters' condition variable. Both spin briefly before sleeping:
-// on a machine where waking a thread on another CPU costs 10-20 us, sleeping at the first
-// sign of contention makes two threads slower than one (docs/benchmarks.md).
+// The pool's lock and its waiters' condition variable. The lock spins briefly before it
+// sleeps (glibc's adaptive mutex); waiters spin as detail/spin.hpp decides.
 #ifndef LIFEGUARD_DETAIL_LOCK_HPP
 #define LIFEGUARD_DETAIL_LOCK_HPP
 
@@ -8,7 +7,6 @@
 #include <cerrno>
 #include <chrono>
 #include <ctime>
-#include <thread>
 
 #include <pthread.h>
 
@@ -55,10 +53,19 @@ public:
     ~monotonic_condition() { ::pthread_cond_destroy(&cond_); }
 
     void notify_one() noexcept { ::pthread_cond_signal(&cond_); }
+    void notify_all() noexcept { ::pthread_cond_broadcast(&cond_); }
 
-    // One wait, releasing `m` (held by the caller); false if the deadline passed.
+    /// One wait, releasing `m` (held by the caller); false if the deadline passed.
+    /// `time_point::max()` waits without a deadline: a far deadline as a timespec could be
+    /// rejected (EINVAL) without sleeping, which would turn a wait loop into a spin that
+    /// holds `m`.
     bool wait_until(adaptive_mutex& m, std::chrono::steady_clock::time_point deadline) noexcept {
-        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+        if (deadline == std::chrono::steady_clock::time_point::max()) {
+            ::pthread_cond_wait(&cond_, m.native_handle());
+            return true;
+        }
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+        if (ns < 0) ns = 0;
         timespec ts{};
         ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
         ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
@@ -68,24 +75,6 @@ public:
 private:
     pthread_cond_t cond_;
 };
-
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-// Spins until `ready` is set, for a bounded number of rounds (a few microseconds); true if
-// it was set. Yields now and then so it cannot starve the thread it waits for.
-inline bool spin_until(const std::atomic<bool>& ready) noexcept {
-    constexpr int rounds = 2000;
-    for (int i = 0; i < rounds; ++i) {
-        if (ready.load(std::memory_order_acquire)) return true;
-        if (i % 128 == 127) std::this_thread::yield();
-        else cpu_relax();
-    }
-    return ready.load(std::memory_order_acquire);
-}
 
 } // namespace lifeguard::detail
 

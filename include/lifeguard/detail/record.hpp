@@ -1,12 +1,11 @@
-// The pool's per-connection record: the native connection, the idle-list link, and the
-// state of each policy that keeps any. Empty policy states take no space.
+// The pool's per-connection record: the native connection, its state word, and the state of
+// each policy that keeps any. Empty policy states take no space.
 #ifndef LIFEGUARD_DETAIL_RECORD_HPP
 #define LIFEGUARD_DETAIL_RECORD_HPP
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <new>
 #include <utility>
 
 namespace lifeguard::detail {
@@ -21,66 +20,65 @@ struct fork_stamp<true> {
     std::uint32_t generation = 0;
 };
 
-// A record's `parked` word. Only `idle` may be claimed, by one compare-and-swap.
+// A record's state word. Only a parked (odd) value may be claimed, by one compare-and-swap.
 enum record_state : std::uint32_t {
-    record_busy = 0,  // owned by a lease, being opened or closed, or held under the pool's lock
-    record_idle = 1,  // parked: free for any acquirer
-    record_dead = 2,  // freed; a stale thread-local hint's CAS fails on it
+    record_busy = 0,         // owned: by a lease, by maintenance, or being opened or closed
+    record_idle = 1,         // parked by a release: the fast lane claims exactly this value
+    record_dead = 2,         // a free storage slot; a stale thread-local hint's CAS fails on it
+    record_idle_marked = 3,  // parked and seen idle by maintenance; claimed by the slow lane only
 };
 
 // A record's state word, always accessed atomically. It is a plain integer that record
-// construction never writes: a stale hint may CAS it while a freed block is being reused
-// for a new record, and an atomic member's constructor would be a plain, racing store.
+// construction never writes: a stale hint may CAS it while a free slot is being reused for
+// a new record, and an atomic member's constructor would be a plain, racing store.
 using state_ref = std::atomic_ref<std::uint32_t>;
 
-// Claims a parked record: one CAS, idle -> busy.
+// Claims a record parked by a release: one CAS, idle -> busy.
 inline bool claim(state_ref state) noexcept {
     std::uint32_t expected = record_idle;
     return state.compare_exchange_strong(expected, record_busy, std::memory_order_seq_cst);
 }
 
-// Records are carved from boost::pool in chunks of whole cache lines, from blocks that
-// start on a cache line, so two threads' records never share a line: their state words
-// are written on every acquire and release. (boost::pool's default allocator aligns to 16
-// bytes only; whether two records then shared a line depended on where the heap began.)
+// Claims a record in either parked state (the slow lane and maintenance).
+inline bool claim_any_parked(state_ref state) noexcept {
+    std::uint32_t seen = state.load(std::memory_order_relaxed);
+    return (seen & 1u) != 0 && state.compare_exchange_strong(seen, record_busy, std::memory_order_seq_cst);
+}
+
+inline bool is_parked(std::uint32_t state) noexcept { return (state & 1u) != 0; }
+
+// Every record of every pool sits at a multiple of record_stride from its pool's storage,
+// which is aligned to record_stride. So an address that lies inside a pool's storage and came
+// from any pool's thread-local hint is the start of one of that pool's records: the fast lane
+// proves ownership by a range check, with no pool serial (serials were per program image).
+inline constexpr std::size_t record_stride = 128;
 inline constexpr std::size_t cache_line = 64;
-template <class Record>
-inline constexpr std::size_t record_block_size = (sizeof(Record) + cache_line - 1) / cache_line * cache_line;
 
-// boost::pool UserAllocator handing out cache-line-aligned blocks.
-struct cache_aligned_allocator {
-    using size_type = std::size_t;
-    using difference_type = std::ptrdiff_t;
-    static char* malloc(size_type bytes) {
-        return static_cast<char*>(::operator new(bytes, std::align_val_t(cache_line), std::nothrow));
-    }
-    static void free(char* block) { ::operator delete(block, std::align_val_t(cache_line)); }
-};
+// Per-thread hints: the record this thread parked last, one per "way"; a pool uses the way
+// chosen at its construction, so a thread alternating between pools keeps a hint for each.
+inline constexpr std::size_t hint_ways = 4;
+inline thread_local void* hint_cache[hint_ways] = {};
+inline std::atomic<unsigned> next_hint_way{0};
 
-// The record this thread parked last, and the pool it belongs to. A pool is named by a
-// serial number, never by its address: a new pool may live where a destroyed one did.
-struct thread_hint {
-    std::uint64_t pool = 0;
-    void* record = nullptr;
-};
-inline thread_local thread_hint hint;
-inline std::atomic<std::uint64_t> next_pool_serial{1};
-
-template <class Connection, class RecycleState, class ValidationState, class ResetState, bool DetectsFork>
+template <class Connection, class RecycleState, class ValidationState, class ResetState,
+          class MaintenanceState, class ObserverState, bool DetectsFork>
 struct record {
     explicit record(Connection&& c) noexcept : connection(std::move(c)) {}
 
-    // Layout: boost::pool writes its free-list link over a freed block's first word, so
-    // `next` comes first and `parked` second, outside it: a stale hint may still CAS a freed
-    // record's `parked` (it reads `record_dead`). Everything after is poisoned under ASan when freed.
-    record* next = nullptr;  // scratch link for lists built under the lock
-    std::uint32_t parked;    // no initializer on purpose: see state_ref; use state()
-    // Small states next, in the padding after `parked`.
+    // Layout: boost::pool writes its free-list link over a free slot's first word, so `next`
+    // comes first and `parked` second, outside it: a stale hint may still CAS a free slot's
+    // `parked` (it reads `record_dead`). Everything after is poisoned under ASan when freed.
+    record* next = nullptr;     // scratch link for lists built under the lock
+    std::uint32_t parked;       // no initializer on purpose: see state_ref; use state()
+    std::uint32_t open_pos = 0; // position in the pool's list of open records (under the lock)
+    // Small states next, where they pack best.
     [[no_unique_address]] fork_stamp<DetectsFork> fork{};
     [[no_unique_address]] ResetState reset{};
     Connection connection;
     [[no_unique_address]] RecycleState recycle{};
     [[no_unique_address]] ValidationState validation{};
+    [[no_unique_address]] MaintenanceState maintenance{};
+    [[no_unique_address]] ObserverState observer{};
 
     state_ref state() noexcept { return state_ref(parked); }
 };

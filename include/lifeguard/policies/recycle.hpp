@@ -9,6 +9,7 @@
 #ifndef LIFEGUARD_POLICIES_RECYCLE_HPP
 #define LIFEGUARD_POLICIES_RECYCLE_HPP
 
+#include <lifeguard/detail/deadline.hpp>
 #include <lifeguard/policy.hpp>
 
 #include <chrono>
@@ -68,7 +69,7 @@ public:
             life -= std::chrono::nanoseconds(
                 static_cast<std::int64_t>(mix(seed) % static_cast<std::uint64_t>(jitter_.count() + 1)));
         }
-        s.expires_at = now + std::chrono::duration_cast<typename TimePoint::duration>(life);
+        s.expires_at = detail::saturating_add(now, life);  // max_age of nanoseconds::max(): never
     }
 
     template <class TimePoint>

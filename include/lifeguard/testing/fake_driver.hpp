@@ -24,6 +24,7 @@ struct FakeConnection {
     bool broken = false;               ///< the last query failed with a disconnect
     bool closed = false;               ///< close() was called
     bool abandoned = false;            ///< abandon() was called
+    bool detached = false;             ///< detach() was called (a forked child let go of its socket)
     bool in_transaction = false;       ///< a query opened a transaction that is still open
     std::uint64_t session_changes = 0; ///< state a reset would clear (variables, temp tables)
     std::uint64_t queries = 0;
@@ -47,6 +48,10 @@ public:
     std::atomic<std::uint64_t> failed_pings{0};
     std::atomic<std::uint64_t> closes{0};
     std::atomic<std::uint64_t> abandons{0};
+    std::atomic<std::uint64_t> detaches{0};
+    std::atomic<std::uint64_t> connect_timeouts{0};  ///< timed connects that could not finish in time
+    /// The timeout the last connect was given (microseconds; max: untimed).
+    std::atomic<std::int64_t> last_connect_timeout_us{0};
     std::atomic<std::uint64_t> rollbacks{0};
     std::atomic<std::uint64_t> resets{0};
     std::atomic<std::uint64_t> io_after_dispose{0};  ///< any call on a closed or abandoned connection
@@ -88,8 +93,17 @@ public:
 private:
     friend class FakeDriver;
 
-    FakeConnection* open() {
-        if (auto d = connect_delay_us_.load(); d > 0) std::this_thread::sleep_for(std::chrono::microseconds(d));
+    FakeConnection* open(std::chrono::microseconds timeout = std::chrono::microseconds::max()) {
+        last_connect_timeout_us.store(timeout.count());
+        if (auto d = std::chrono::microseconds(connect_delay_us_.load()); d.count() > 0) {
+            if (d > timeout) {  // models a connect that cannot finish in time, without waiting for it
+                ++connect_timeouts;
+                ++connect_failures;
+                throw FakeConnectError("fake driver: connect would take " + std::to_string(d.count()) +
+                                       " us, more than the " + std::to_string(timeout.count()) + " us allowed");
+            }
+            std::this_thread::sleep_for(d);
+        }
         for (auto n = failing_connects_.load(); n > 0;) {
             if (failing_connects_.compare_exchange_weak(n, n - 1)) {
                 ++connect_failures;
@@ -130,6 +144,19 @@ public:
     explicit FakeDriver(FakeServer& server) noexcept : server_(&server) {}
 
     connection_type connect() { return server_->open(); }
+    /// Models lifeguard::TimedConnect: a connect slower than `timeout` fails at once.
+    connection_type connect(std::chrono::milliseconds timeout) {
+        const auto limit = timeout >= std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::microseconds::max())
+                               ? std::chrono::microseconds::max()
+                               : std::chrono::duration_cast<std::chrono::microseconds>(timeout);
+        return server_->open(limit);
+    }
+    /// Models lifeguard::DetachableDriver: no I/O, async-signal-safe (a flag).
+    void detach(connection_type& c) noexcept {
+        c->detached = true;
+        ++server_->detaches;
+    }
 
     void close(connection_type& c) noexcept {
         if (!server_->touch(c)) return;

@@ -1,0 +1,20 @@
+# One compile-fail case: the compile must fail with the expected sentence and with exactly
+# one error (one mistake, one error), and the case's positive twin must compile.
+#   -DCOMPILE=<compiler|args|...> -DSOURCE=<file> -DEXPECTED=<regex>
+string(REPLACE "|" ";" COMPILE "${COMPILE}")
+execute_process(COMMAND ${COMPILE} ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(rc EQUAL 0)
+    message(FATAL_ERROR "${SOURCE} compiled, but it must not")
+endif()
+string(REGEX MATCHALL "error:" errors "${out}")
+list(LENGTH errors count)
+if(NOT out MATCHES "${EXPECTED}")
+    message(FATAL_ERROR "the expected sentence '${EXPECTED}' is missing:\n${out}")
+endif()
+if(NOT count EQUAL 1)
+    message(FATAL_ERROR "${count} errors instead of one:\n${out}")
+endif()
+execute_process(COMMAND ${COMPILE} -DLIFEGUARD_POSITIVE_TWIN ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "the positive twin of ${SOURCE} does not compile:\n${out}")
+endif()
