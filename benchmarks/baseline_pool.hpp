@@ -24,13 +24,35 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <thread>
 #include <utility>
 
 namespace baseline {
 
 namespace lg = lifeguard::detail;
 
-template <class D>
+// The waiter spin lifeguard shipped before its adaptive one: 2,000 rounds, whatever the
+// load. Kept here only so tools/bench can show what the adaptive spin changed.
+struct fixed_spin {
+    static std::chrono::nanoseconds budget(std::size_t) noexcept { return std::chrono::nanoseconds::zero(); }
+    static void record(std::chrono::nanoseconds) noexcept {}
+    static bool spin(const std::atomic<bool>& ready, std::chrono::nanoseconds) noexcept {
+        for (int i = 0; i < 2000; ++i) {
+            if (ready.load(std::memory_order_acquire)) return true;
+            if (i % 128 == 127) std::this_thread::yield();
+            else lg::cpu_relax();
+        }
+        return ready.load(std::memory_order_acquire);
+    }
+};
+// lifeguard's own: adaptive and bounded by time (lifeguard/detail/spin.hpp).
+struct adaptive_spin : lg::spin_tuner {
+    static bool spin(const std::atomic<bool>& ready, std::chrono::nanoseconds budget) noexcept {
+        return lg::spin_until(ready, budget);
+    }
+};
+
+template <class D, class Spin = adaptive_spin>
 class Pool {
 public:
     using connection_type = typename D::connection_type;
@@ -86,14 +108,7 @@ public:
         }
     }
 
-    Lease acquire() {
-        void* hinted = lg::hint_cache[hint_way_];
-        if (store_.owns(hinted)) {
-            auto* r = static_cast<record*>(hinted);
-            if (lg::claim(r->state())) return Lease(this, r);
-        }
-        return acquire_slow();
-    }
+    Lease acquire() { return Lease(this, acquire_record()); }
 
     void release(record* r) noexcept {
         if (driver_.is_broken(r->connection)) {
@@ -117,12 +132,21 @@ public:
 private:
     using waiter = lg::waiter<record>;
 
-    Lease acquire_slow() {
+    record* acquire_record() {
+        void* hinted = lg::hint_cache[hint_way_];
+        if (store_.owns(hinted)) {
+            auto* r = static_cast<record*>(hinted);
+            if (lg::claim(r->state())) return r;
+        }
+        return acquire_slow();
+    }
+
+    record* acquire_slow() {
         std::unique_lock lock(mutex_);
-        if (record* r = claim_any()) return Lease(this, r);
+        if (record* r = claim_any()) return r;
         if (open_ < options_.max_size) {
             ++open_;
-            return Lease(this, open(lock));
+            return open(lock);
         }
         const auto deadline = lg::saturating_add(std::chrono::steady_clock::now(), options_.acquire_timeout);
         waiter w;
@@ -131,11 +155,11 @@ private:
         if (record* r = claim_any()) {
             queue_.remove(w);
             waiters_.fetch_sub(1, std::memory_order_relaxed);
-            return Lease(this, r);
+            return r;
         }
         const auto queued_at = std::chrono::steady_clock::now();
         lock.unlock();
-        const bool fast = lg::spin_until(w.served, spin_.budget(waiting));
+        const bool fast = Spin::spin(w.served, spin_.budget(waiting));
         lock.lock();
         while (!fast && !w.served.load(std::memory_order_relaxed)) {
             if (w.cv.wait_until(mutex_, deadline) || w.served.load(std::memory_order_relaxed)) continue;
@@ -144,8 +168,8 @@ private:
             throw lifeguard::AcquireTimeout({options_.max_size, open_, 0, open_, left}, options_.acquire_timeout);
         }
         spin_.record(std::chrono::steady_clock::now() - queued_at);
-        if (w.may_open) return Lease(this, open(lock));
-        return Lease(this, w.handed);
+        if (w.may_open) return open(lock);
+        return w.handed;
     }
 
     record* claim_any() noexcept {
@@ -196,7 +220,7 @@ private:
     lg::waiter_queue<waiter> queue_;
     std::size_t open_ = 0;
     std::atomic<std::size_t> waiters_{0};
-    lg::spin_tuner spin_;
+    Spin spin_;
 };
 
 } // namespace baseline

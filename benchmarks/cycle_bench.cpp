@@ -40,6 +40,43 @@ void cycle_soci(benchmark::State& state) {
 BENCHMARK(cycle_soci)->Name("cycle/soci");
 #endif
 
+// A thread holding one lease takes a second: the slow lane (another thread's parked
+// connection, under the lock), with max_size far above the connections open. Its cost must
+// not grow with max_size (it visits open connections only).
+void slow_lane(benchmark::State& state) {
+    bench::FakeServer server;
+    auto o = bench::options(static_cast<std::size_t>(state.range(0)));
+    o.min_idle = 2;
+    bench::none_pool pool(bench::FakeDriver(server), o);
+    auto first = pool.acquire();
+    for (auto _ : state) {
+        auto second = pool.acquire();
+        benchmark::DoNotOptimize(second.get());
+    }
+}
+BENCHMARK(slow_lane)->Name("slow_lane/second_lease")->Arg(4)->Arg(1000)->Arg(10000);
+
+void stats(benchmark::State& state) {
+    bench::FakeServer server;
+    auto o = bench::options(static_cast<std::size_t>(state.range(0)));
+    o.min_idle = 2;
+    bench::none_pool pool(bench::FakeDriver(server), o);
+    for (auto _ : state) benchmark::DoNotOptimize(pool.stats());
+}
+BENCHMARK(stats)->Name("slow_lane/stats")->Arg(4)->Arg(1000)->Arg(10000);
+
+// One thread alternating between two pools: each keeps its own hint (fast lane for both).
+void two_pools(benchmark::State& state) {
+    bench::FakeServer server;
+    auto a = bench::make<bench::none_pool>(server, 4);
+    auto b = bench::make<bench::none_pool>(server, 4);
+    for (auto _ : state) {
+        { auto lease = a.acquire(); benchmark::DoNotOptimize(lease.get()); }
+        { auto lease = b.acquire(); benchmark::DoNotOptimize(lease.get()); }
+    }
+}
+BENCHMARK(two_pools)->Name("cycle/two_pools_alternating");
+
 // One pool shared by the benchmark's threads.
 std::unique_ptr<bench::FakeServer> shared_server;
 std::unique_ptr<bench::none_pool> shared_pool;

@@ -3,8 +3,11 @@
 #ifndef LIFEGUARD_MARIADB_HPP
 #define LIFEGUARD_MARIADB_HPP
 
+#include <lifeguard/detail/deadline.hpp>
 #include <lifeguard/driver.hpp>
+#include <lifeguard/driver_capabilities.hpp>
 #include <lifeguard/mariadb/connect_options.hpp>
+#include <lifeguard/mariadb/error.hpp>
 
 #include <mysql.h>
 
@@ -21,32 +24,6 @@
 
 namespace lifeguard::mariadb {
 
-/// Error codes after which a connection cannot be used again: the server went away
-/// (2006), the connection was lost (2013, 2055), the server closed it for inactivity
-/// (4031, MySQL 8.0.24+), it was killed (1927), the server is shutting down (1053), or
-/// the protocol is out of sync (2014). A lease released after one of these is closed
-/// instead of reused.
-[[nodiscard]] constexpr bool is_disconnect(unsigned code) noexcept {
-    switch (code) {
-    case 2006: case 2013: case 2055: case 4031: case 1927: case 1053: case 2014: return true;
-    default: return false;
-    }
-}
-
-/// A Connector/C failure, with the server's code and SQLSTATE.
-class Error : public std::runtime_error {
-public:
-    Error(const std::string& what, unsigned code, std::string sqlstate)
-        : std::runtime_error(what), code_(code), sqlstate_(std::move(sqlstate)) {}
-    [[nodiscard]] unsigned code() const noexcept { return code_; }
-    [[nodiscard]] const std::string& sqlstate() const noexcept { return sqlstate_; }
-    [[nodiscard]] bool is_disconnect() const noexcept { return mariadb::is_disconnect(code_); }
-
-private:
-    unsigned code_;
-    std::string sqlstate_;
-};
-
 /// Models lifeguard::Driver (plus in_transaction/rollback/reset_session for the reset
 /// policies). Copies share nothing but the options. connection_type is MYSQL*.
 class Driver {
@@ -61,45 +38,34 @@ public:
 
     /// Opens a connection. Auto-reconnect stays off: a reconnect would silently lose
     /// session state and transactions, and the pool replaces dead connections anyway.
-    /// @throws Error naming user and endpoint (never the password).
+    /// @throws Error (during_connect()) naming user and endpoint, never the password.
     connection_type connect() {
-        MYSQL* m = mysql_init(nullptr);
-        if (m == nullptr) throw Error("lifeguard::mariadb: mysql_init failed (out of memory)", 2008, "HY000");
-        auto set_seconds = [&](mysql_option opt, std::chrono::seconds s) {
-            if (s.count() > 0) {
-                const unsigned v = static_cast<unsigned>(s.count());
-                mysql_optionsv(m, opt, &v);
-            }
-        };
-        const my_bool off = 0;
-        mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
-        set_seconds(MYSQL_OPT_CONNECT_TIMEOUT, options_.connect_timeout);
-        set_seconds(MYSQL_OPT_READ_TIMEOUT, options_.read_timeout);
-        set_seconds(MYSQL_OPT_WRITE_TIMEOUT, options_.write_timeout);
-        // Non-blocking mode only enables the *_start/_cont calls; blocking calls work as
-        // before. ping() needs it to honour a deadline shorter than read_timeout.
-        mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0);
-        if (!options_.charset.empty()) mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, options_.charset.c_str());
-        if (!options_.init_command.empty()) mysql_optionsv(m, MYSQL_INIT_COMMAND, options_.init_command.c_str());
-        if (!options_.unix_socket.empty()) {
-            const unsigned protocol = MYSQL_PROTOCOL_SOCKET;
-            mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &protocol);
-        }
-        configure_tls(m);
-        const bool ok = mysql_real_connect(m, options_.host.c_str(), options_.user.c_str(),
-                                           options_.password.c_str(),
-                                           options_.database.empty() ? nullptr : options_.database.c_str(),
-                                           options_.port,
-                                           options_.unix_socket.empty() ? nullptr : options_.unix_socket.c_str(),
-                                           CLIENT_MULTI_RESULTS) != nullptr;
-        if (!ok) {
-            Error e("lifeguard::mariadb: cannot connect to " + options_.endpoint() +
-                        (options_.database.empty() ? "" : " (database '" + options_.database + "')") +
-                        ": error " + std::to_string(mysql_errno(m)) + ": " + mysql_error(m),
-                    mysql_errno(m), mysql_sqlstate(m));
+        MYSQL* m = new_handle();
+        if (mysql_real_connect(m, options_.host.c_str(), options_.user.c_str(), options_.password.c_str(),
+                               database(), options_.port, unix_socket(), CLIENT_MULTI_RESULTS) == nullptr)
+            fail_connect(m);
+        require_tls_if_asked(m);
+        return m;
+    }
+
+    /// Models lifeguard::TimedConnect: as connect(), but gives up after `timeout` (the pool
+    /// passes what is left of an acquire's deadline), whatever connect_timeout says.
+    connection_type connect(std::chrono::milliseconds timeout) {
+        if (timeout == std::chrono::milliseconds::max()) return connect();
+        const auto deadline = lifeguard::detail::saturating_add(std::chrono::steady_clock::now(), timeout);
+        MYSQL* m = new_handle();
+        MYSQL* ret = nullptr;
+        int status = mysql_real_connect_start(&ret, m, options_.host.c_str(), options_.user.c_str(),
+                                              options_.password.c_str(), database(), options_.port,
+                                              unix_socket(), CLIENT_MULTI_RESULTS);
+        if (!drive(m, status, deadline, [&](int ready) { return mysql_real_connect_cont(&ret, m, ready); })) {
+            detach_socket(m);  // mid-handshake: nothing more goes on the wire
             mysql_close(m);
-            throw e;
+            throw Error("lifeguard::mariadb: cannot connect to " + options_.endpoint() + ": no answer within " +
+                            std::to_string(timeout.count()) + " ms (what was left of the acquire timeout)",
+                        2013, "HY000", Error::phase::connect);
         }
+        if (ret == nullptr) fail_connect(m);
         require_tls_if_asked(m);
         return m;
     }
@@ -109,6 +75,11 @@ public:
         mysql_close(m);
         m = nullptr;
     }
+
+    /// Models lifeguard::DetachableDriver. Async-signal-safe, no I/O: points the socket
+    /// descriptor at /dev/null, so this process no longer holds the server connection open;
+    /// the handle itself stays allocated (abandon() frees it).
+    void detach(connection_type& m) noexcept { detach_socket(m); }
 
     /// Frees the connection without a byte on the wire. mysql_close always sends
     /// COM_QUIT (and a TLS close_notify); in a forked child that would end the parent's
@@ -124,38 +95,12 @@ public:
     /// connection is unusable mid-command: its socket is detached so closing it later
     /// cannot block.
     bool ping(connection_type& m, std::chrono::milliseconds timeout) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        const auto deadline = lifeguard::detail::saturating_add(std::chrono::steady_clock::now(), timeout);
         int result = 0;
-        int status = mysql_ping_start(&result, m);
-        while (status != 0) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0) {
-                detach_socket(m);
-                return false;
-            }
-            pollfd pfd{mysql_get_socket(m), 0, 0};
-            if (status & MYSQL_WAIT_READ) pfd.events |= POLLIN;
-            if (status & MYSQL_WAIT_WRITE) pfd.events |= POLLOUT;
-            if (status & MYSQL_WAIT_EXCEPT) pfd.events |= POLLPRI;
-            int wait_ms = static_cast<int>(left.count());
-            if (status & MYSQL_WAIT_TIMEOUT) {
-                const auto lib_ms = static_cast<int>(mysql_get_timeout_value_ms(m));
-                if (lib_ms < wait_ms) wait_ms = lib_ms;
-            }
-            const int n = ::poll(&pfd, 1, wait_ms);
-            int ready = 0;
-            if (n > 0) {
-                if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) ready |= MYSQL_WAIT_READ;
-                if (pfd.revents & POLLOUT) ready |= MYSQL_WAIT_WRITE;
-                if (pfd.revents & POLLPRI) ready |= MYSQL_WAIT_EXCEPT;
-            } else if (n == 0) {
-                if (!(status & MYSQL_WAIT_TIMEOUT)) continue;  // our deadline: checked above
-                ready = MYSQL_WAIT_TIMEOUT;
-            } else {
-                continue;  // EINTR
-            }
-            status = mysql_ping_cont(&result, m, ready);
+        const int status = mysql_ping_start(&result, m);
+        if (!drive(m, status, deadline, [&](int ready) { return mysql_ping_cont(&result, m, ready); })) {
+            detach_socket(m);
+            return false;
         }
         return result == 0;
     }
@@ -169,15 +114,117 @@ public:
     bool rollback(connection_type& m) { return mysql_rollback(m) == 0; }
     /// COM_RESET_CONNECTION: rolls back, drops temporary tables and user variables,
     /// resets session variables and closes prepared statements, without re-authenticating.
-    bool reset_session(connection_type& m) { return mysql_reset_connection(m) == 0; }
+    /// It keeps the handshake's character set but undoes what init_command set (time_zone,
+    /// sql_mode, the isolation level...), so init_command runs again: every lease sees the
+    /// session a new connection would have.
+    bool reset_session(connection_type& m) {
+        if (mysql_reset_connection(m) != 0) return false;
+        return options_.init_command.empty() || run(m, options_.init_command);
+    }
 
 private:
+    MYSQL* new_handle() {
+        MYSQL* m = mysql_init(nullptr);
+        if (m == nullptr)
+            throw Error("lifeguard::mariadb: mysql_init failed (out of memory)", 2008, "HY000", Error::phase::connect);
+        auto set_seconds = [&](mysql_option opt, std::chrono::seconds s) {
+            if (s.count() > 0) {
+                const unsigned v = static_cast<unsigned>(s.count());
+                mysql_optionsv(m, opt, &v);
+            }
+        };
+        const my_bool off = 0;
+        mysql_optionsv(m, MYSQL_OPT_RECONNECT, &off);
+        set_seconds(MYSQL_OPT_CONNECT_TIMEOUT, options_.connect_timeout);
+        set_seconds(MYSQL_OPT_READ_TIMEOUT, options_.read_timeout);
+        set_seconds(MYSQL_OPT_WRITE_TIMEOUT, options_.write_timeout);
+        // Non-blocking mode only enables the *_start/_cont calls; blocking calls work as
+        // before. ping() and connect(timeout) need it to honour their deadlines.
+        mysql_optionsv(m, MYSQL_OPT_NONBLOCK, 0);
+        if (!options_.charset.empty()) mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, options_.charset.c_str());
+        if (!options_.init_command.empty()) mysql_optionsv(m, MYSQL_INIT_COMMAND, options_.init_command.c_str());
+        if (!options_.unix_socket.empty()) {
+            const unsigned protocol = MYSQL_PROTOCOL_SOCKET;
+            mysql_optionsv(m, MYSQL_OPT_PROTOCOL, &protocol);
+        }
+        configure_tls(m);
+        return m;
+    }
+
+    [[nodiscard]] const char* database() const noexcept {
+        return options_.database.empty() ? nullptr : options_.database.c_str();
+    }
+    [[nodiscard]] const char* unix_socket() const noexcept {
+        return options_.unix_socket.empty() ? nullptr : options_.unix_socket.c_str();
+    }
+
+    [[noreturn]] void fail_connect(MYSQL* m) const {
+        Error e("lifeguard::mariadb: cannot connect to " + options_.endpoint() +
+                    (options_.database.empty() ? "" : " (database '" + options_.database + "')") + ": error " +
+                    std::to_string(mysql_errno(m)) + ": " + mysql_error(m),
+                mysql_errno(m), mysql_sqlstate(m), Error::phase::connect);
+        mysql_close(m);
+        throw e;
+    }
+
+    // Runs SQL and discards every result; false on error.
+    static bool run(MYSQL* m, const std::string& sql) {
+        if (mysql_real_query(m, sql.data(), sql.size()) != 0) return false;
+        do {
+            if (MYSQL_RES* r = mysql_store_result(m)) mysql_free_result(r);
+            else if (mysql_field_count(m) != 0) return false;
+        } while (mysql_next_result(m) == 0);
+        return mysql_errno(m) == 0;
+    }
+
+    // Drives a Connector/C non-blocking call to completion: `status` is what its _start
+    // returned, `cont(ready)` its _cont. False if `deadline` passed first.
+    template <class Cont>
+    static bool drive(MYSQL* m, int status, std::chrono::steady_clock::time_point deadline, Cont cont) {
+        while (status != 0) {
+            int wait_ms = -1;
+            if (deadline != std::chrono::steady_clock::time_point::max()) {
+                const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
+                                                                                std::chrono::steady_clock::now());
+                if (left.count() <= 0) return false;
+                wait_ms = left.count() > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(left.count());
+            }
+            pollfd pfd{mysql_get_socket(m), 0, 0};
+            if (status & MYSQL_WAIT_READ) pfd.events |= POLLIN;
+            if (status & MYSQL_WAIT_WRITE) pfd.events |= POLLOUT;
+            if (status & MYSQL_WAIT_EXCEPT) pfd.events |= POLLPRI;
+            bool library_limit = false;  // whose limit bounds this wait: the library's timeout, or our deadline
+            if (status & MYSQL_WAIT_TIMEOUT) {
+                const auto lib_ms = static_cast<int>(mysql_get_timeout_value_ms(m));
+                if (wait_ms < 0 || lib_ms <= wait_ms) {
+                    wait_ms = lib_ms;
+                    library_limit = true;
+                }
+            }
+            const int n = ::poll(&pfd, 1, wait_ms);
+            int ready = 0;
+            if (n > 0) {
+                if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) ready |= MYSQL_WAIT_READ;
+                if (pfd.revents & (POLLOUT | POLLHUP | POLLERR)) ready |= MYSQL_WAIT_WRITE;
+                if (pfd.revents & POLLPRI) ready |= MYSQL_WAIT_EXCEPT;
+            } else if (n == 0) {
+                if (!library_limit) continue;  // our deadline: checked at the top
+                ready = MYSQL_WAIT_TIMEOUT;
+            } else {
+                continue;  // EINTR
+            }
+            status = cont(ready);
+        }
+        return true;
+    }
+
     static void library_init() {
         // mysql_init() initialises the library on first use, which is not thread-safe.
         static std::once_flag once;
         std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
     }
 
+    // Async-signal-safe: open, dup2 and close are; mysql_get_socket reads a field.
     static void detach_socket(MYSQL* m) noexcept {
         const auto fd = mysql_get_socket(m);
         if (fd < 0) return;
@@ -211,7 +258,7 @@ private:
                     " but the connection to " + options_.endpoint() +
                     " is not encrypted: the server does not offer TLS. Configure TLS on the server, or use "
                     "ssl_mode=PREFERRED to accept a plaintext connection",
-                2026, "HY000");
+                2026, "HY000", Error::phase::connect);
         mysql_close(m);
         throw e;
     }
@@ -220,6 +267,8 @@ private:
 };
 
 static_assert(lifeguard::Driver<Driver>);
+static_assert(lifeguard::TimedConnect<Driver>);
+static_assert(lifeguard::DetachableDriver<Driver>);
 
 } // namespace lifeguard::mariadb
 

@@ -5,11 +5,14 @@
 #include <lifeguard/lifeguard.hpp>
 #include <lifeguard/mariadb.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace lifeguard_db {
@@ -34,6 +37,30 @@ inline lifeguard::mariadb::ConnectOptions options(const std::string& init_comman
     o.write_timeout = std::chrono::seconds(10);
     return o;
 }
+
+// The TLS throwaway server (ctest fixture mariadb_tls), certificate checked; nullopt if absent.
+inline std::optional<lifeguard::mariadb::ConnectOptions> tls_options(const std::string& init_command = "") {
+    const char* dir = std::getenv("LIFEGUARD_TEST_TLS_DIR");
+    if (dir == nullptr || !std::ifstream(std::string(dir) + "/ca.pem")) return std::nullopt;
+    auto o = lifeguard::mariadb::parse_url(url_from("LIFEGUARD_TEST_TLS_URL", "LIFEGUARD_TEST_TLS_URL_FILE"));
+    o.ssl_mode = lifeguard::mariadb::SslMode::verify_identity;
+    o.ssl_ca = std::string(dir) + "/ca.pem";
+    o.init_command = init_command;
+    o.read_timeout = std::chrono::seconds(10);
+    o.write_timeout = std::chrono::seconds(10);
+    return o;
+}
+
+// Both transports a test should pass on: plaintext TCP, and TLS when its server runs.
+inline std::vector<std::pair<std::string, lifeguard::mariadb::ConnectOptions>> transports(
+    const std::string& init_command = "") {
+    std::vector<std::pair<std::string, lifeguard::mariadb::ConnectOptions>> all{{"tcp", options(init_command)}};
+    if (auto tls = tls_options(init_command)) all.emplace_back("tls", *tls);
+    return all;
+}
+
+// KILL CONNECTION on each id, and waits until the server has ended those sessions.
+inline void kill_sessions(MYSQL* admin, const std::vector<unsigned long>& ids);
 
 // Runs a statement, discards any result; returns the error code (0: success).
 inline unsigned exec(MYSQL* m, const std::string& sql) {
@@ -76,6 +103,19 @@ inline std::vector<unsigned long> live_ids(MYSQL* admin) {
     while (MYSQL_ROW row = mysql_fetch_row(r)) ids.push_back(std::stoul(row[0]));
     mysql_free_result(r);
     return ids;
+}
+
+inline void kill_sessions(MYSQL* admin, const std::vector<unsigned long>& ids) {
+    for (auto id : ids) exec(admin, "KILL CONNECTION " + std::to_string(id));
+    for (int i = 0; i < 250; ++i) {  // KILL is asynchronous
+        auto live = live_ids(admin);
+        bool any = false;
+        for (auto id : ids)
+            for (auto l : live) any = any || l == id;
+        if (!any) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("KILL CONNECTION did not end the sessions within 5 s");
 }
 
 } // namespace lifeguard_db

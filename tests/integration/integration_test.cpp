@@ -46,25 +46,37 @@ int rounds_with_idle_gaps(Pool& pool) {
 BOOST_AUTO_TEST_SUITE(idle_expiry)
 
 BOOST_AUTO_TEST_CASE(without_policies_an_idle_connection_fails_with_gone_away) {
-    ConnectionPool<Db> pool(Db(options(short_wait_timeout)), sized(1, 1));
-    BOOST_TEST(select1(pool.acquire().get()));
-    std::this_thread::sleep_for(3s);
-    auto lease = pool.acquire();
-    const unsigned err = exec(lease.get(), "SELECT 1");
-    BOOST_TEST((err == 2006 || err == 2013), "error " << err);
-    BOOST_TEST(lease.get()->net.last_errno == err);
-    lease.release();  // a disconnect error: closed, not reused
-    BOOST_TEST(pool.stats().open == 0u);
+    for (const auto& [name, o] : transports(short_wait_timeout)) {
+        BOOST_TEST_CONTEXT(name) {
+            ConnectionPool<Db> pool(Db(o), sized(1, 1));
+            BOOST_TEST(select1(pool.acquire().get()));
+            std::this_thread::sleep_for(3s);
+            auto lease = pool.acquire();
+            const unsigned err = exec(lease.get(), "SELECT 1");
+            BOOST_TEST((err == 2006 || err == 2013 || err == 2026), "error " << err);  // 2026: over TLS
+            BOOST_TEST(lease.get()->net.last_errno == err);
+            lease.release();  // a disconnect error: closed, not reused
+            BOOST_TEST(pool.stats().open == 0u);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(recycle_after_one_second_has_no_failures) {
-    ConnectionPool<Db, RecycleAfter> pool(Db(options(short_wait_timeout)), sized(2, 1), RecycleAfter(1s));
-    BOOST_TEST(rounds_with_idle_gaps(pool) == 0);
+    for (const auto& [name, o] : transports(short_wait_timeout)) {
+        BOOST_TEST_CONTEXT(name) {
+            ConnectionPool<Db, RecycleAfter> pool(Db(o), sized(2, 1), RecycleAfter(1s));
+            BOOST_TEST(rounds_with_idle_gaps(pool) == 0);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(ping_if_idle_has_no_failures) {
-    ConnectionPool<Db, PingIfIdle> pool(Db(options(short_wait_timeout)), sized(2, 1));
-    BOOST_TEST(rounds_with_idle_gaps(pool) == 0);
+    for (const auto& [name, o] : transports(short_wait_timeout)) {
+        BOOST_TEST_CONTEXT(name) {
+            ConnectionPool<Db, PingIfIdle> pool(Db(o), sized(2, 1));
+            BOOST_TEST(rounds_with_idle_gaps(pool) == 0);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -90,27 +102,35 @@ std::vector<unsigned long> kill_idle_connections(Pool& pool, MYSQL* admin) {
 }
 
 BOOST_AUTO_TEST_CASE(without_validation_killed_connections_are_handed_out) {
-    Db d(options());
-    MYSQL* admin = d.connect();
-    ConnectionPool<Db> pool(d, sized(3, 3));
-    kill_idle_connections(pool, admin);
-    auto lease = pool.acquire();
-    BOOST_TEST(!select1(lease.get()));
-    d.close(admin);
+    for (const auto& [name, o] : transports()) {
+        BOOST_TEST_CONTEXT(name) {
+            Db d(o);
+            MYSQL* admin = d.connect();
+            ConnectionPool<Db> pool(Db(o), sized(3, 3));
+            kill_idle_connections(pool, admin);
+            auto lease = pool.acquire();
+            BOOST_TEST(!select1(lease.get()));
+            d.close(admin);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(ping_on_checkout_replaces_killed_connections) {
-    Db d(options());
-    MYSQL* admin = d.connect();
-    ConnectionPool<Db, PingOnCheckout> pool(d, sized(3, 3));
-    const auto killed = kill_idle_connections(pool, admin);
-    std::vector<ConnectionPool<Db, PingOnCheckout>::lease_type> leases;
-    for (int i = 0; i < 3; ++i) {
-        leases.push_back(pool.acquire());
-        BOOST_TEST(select1(leases.back().get()));
-        BOOST_TEST(std::count(killed.begin(), killed.end(), mysql_thread_id(leases.back().get())) == 0);
+    for (const auto& [name, o] : transports()) {
+        BOOST_TEST_CONTEXT(name) {
+            Db d(o);
+            MYSQL* admin = d.connect();
+            ConnectionPool<Db, PingOnCheckout> pool(Db(o), sized(3, 3));
+            const auto killed = kill_idle_connections(pool, admin);
+            std::vector<ConnectionPool<Db, PingOnCheckout>::lease_type> leases;
+            for (int i = 0; i < 3; ++i) {
+                leases.push_back(pool.acquire());
+                BOOST_TEST(select1(leases.back().get()));
+                BOOST_TEST(std::count(killed.begin(), killed.end(), mysql_thread_id(leases.back().get())) == 0);
+            }
+            d.close(admin);
+        }
     }
-    d.close(admin);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
