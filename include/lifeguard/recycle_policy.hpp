@@ -13,6 +13,12 @@ namespace lifeguard {
 
 /// `TimePoint` is the pool clock's time_point. The pool reads the clock only if some
 /// policy sets `uses_clock`; otherwise hooks receive a default-constructed TimePoint.
+/// When the pool calls each hook, on the thread that acquires or releases:
+///   on_connect(s, now)   once, when the connection is opened;
+///   on_checkout(s, now)  optional (CheckoutHook): once per lease, as the connection is
+///                        handed out, whether new or reused;
+///   expired(s, now)      before a reused connection is handed out, and when a lease gives
+///                        it back (true: close it instead).
 template <class P, class TimePoint>
 concept RecyclePolicy = PolicyOfKind<P, recycle_tag> &&
     requires(const P& p, detail::connection_state_t<P, TimePoint>& s, TimePoint now) {
@@ -20,6 +26,12 @@ concept RecyclePolicy = PolicyOfKind<P, recycle_tag> &&
         { p.on_connect(s, now) } noexcept;
         { p.expired(std::as_const(s), now) } noexcept -> std::same_as<bool>;
     };
+
+/// A recycle policy with the optional per-lease hook (e.g. MaxUses counts leases).
+template <class P, class TimePoint>
+concept CheckoutHook = requires(const P& p, detail::connection_state_t<P, TimePoint>& s, TimePoint now) {
+    { p.on_checkout(s, now) } noexcept;
+};
 
 } // namespace lifeguard
 

@@ -141,6 +141,33 @@ BOOST_AUTO_TEST_CASE(a_session_ends_with_its_parent_even_while_a_child_lives) {
     admin_driver.close(admin);
 }
 
+BOOST_AUTO_TEST_CASE(the_prefork_example_leaves_no_aborted_connection_behind) {
+    // Before: its workers ended with std::exit(), which skips the pool's destructor; the
+    // kernel closed their sockets without COM_QUIT and the server logged four "Aborted
+    // connection" per run (the Aborted_clients counter).
+    const char* example = std::getenv("LIFEGUARD_PREFORK_EXAMPLE");
+    if (example == nullptr) {
+        BOOST_TEST_MESSAGE("skipped: LIFEGUARD_PREFORK_EXAMPLE not set (ctest sets it)");
+        return;
+    }
+    Db admin_driver(options());
+    MYSQL* admin = admin_driver.connect();
+    auto aborted = [&] {
+        return std::stol(scalar(admin, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+                                       "WHERE VARIABLE_NAME = 'ABORTED_CLIENTS'"));
+    };
+    const long before = aborted();
+    const std::string command = std::string(example) + " '" + tcp_url() + "' >/dev/null";
+    BOOST_TEST(std::system(command.c_str()) == 0);
+    long after = aborted();
+    for (int i = 0; i < 50 && after == before; ++i) {  // the server counts a little later
+        std::this_thread::sleep_for(10ms);
+        after = aborted();
+    }
+    BOOST_TEST(after == before, (after - before) << " connection(s) aborted");
+    admin_driver.close(admin);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(session_setup)

@@ -206,10 +206,16 @@ private:
             auto* r = static_cast<record*>(hinted);
             if (claim(r->state())) {
                 if (inherited(r)) release_inherited(r);
-                else if (checkout(r)) return r;
+                else if (checkout(r)) return handed_out(r);
             }
         }
         return acquire_slow(wait, timeout);
+    }
+
+    // Every lease, new connection or reused, passes here once.
+    record* handed_out(record* r) noexcept {
+        if constexpr (CheckoutHook<recycle_policy, time_point>) recycle_.on_checkout(r->recycle, now());
+        return r;
     }
 
     record* acquire_slow(bool wait, std::chrono::milliseconds timeout) {
@@ -236,14 +242,14 @@ private:
             if (r == nullptr) {
                 if (open_ < options_.max_size && store_has_room_locked()) {
                     ++open_;
-                    return open_new(lock, deadline_now());
+                    return handed_out(open_new(lock, deadline_now()));
                 }
                 if (!wait) return nullptr;
                 r = wait_locked(lock, deadline_now(), timeout);
-                if (r == nullptr) return open_new(lock, deadline);  // handed a free slot
+                if (r == nullptr) return handed_out(open_new(lock, deadline));  // handed a free slot
             }
             lock.unlock();
-            if (checkout(r)) return r;
+            if (checkout(r)) return handed_out(r);
             lock.lock();
         }
     }

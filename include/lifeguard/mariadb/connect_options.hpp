@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lifeguard::mariadb {
 
@@ -77,11 +78,20 @@ inline void check_percent_escapes(std::string_view part, const char* name) {
     }
 }
 
+// Text from the URL is quoted in a message only if it is a plain word: with a malformed URL
+// any other part may hold (a piece of) the password.
+inline bool is_word(std::string_view s) {
+    return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+    });
+}
+inline std::string quoted(std::string_view s) { return is_word(s) ? ", got '" + std::string(s) + "'" : std::string(); }
+
 inline std::chrono::seconds seconds_option(std::string_view key, const std::string& value) {
     if (value.empty() || value.size() > 9 || !std::all_of(value.begin(), value.end(), [](char c) {
             return std::isdigit(static_cast<unsigned char>(c)) != 0;
         }))
-        url_error("option " + std::string(key) + " must be a whole number of seconds, got '" + value + "'");
+        url_error("option " + std::string(key) + " must be a whole number of seconds" + quoted(value));
     return std::chrono::seconds(std::stol(value));
 }
 
@@ -93,8 +103,7 @@ inline SslMode ssl_mode_option(std::string value) {
     if (value == "REQUIRED") return SslMode::required;
     if (value == "VERIFY_CA") return SslMode::verify_ca;
     if (value == "VERIFY_IDENTITY") return SslMode::verify_identity;
-    url_error("option ssl_mode must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY, got '" +
-              value + "'");
+    url_error("option ssl_mode must be DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY" + quoted(value));
 }
 
 inline const char* ssl_mode_name(SslMode m) {
@@ -110,23 +119,97 @@ inline const char* ssl_mode_name(SslMode m) {
 
 } // namespace detail
 
+namespace detail {
+
+// Where a password may sit in `url`, as written and percent-decoded, whole and cut at URL
+// delimiters (a password holding '/' or '?' is parsed as a path or an option): between the
+// first ':' of the userinfo and the last '@'; or, in a URL without '@' (a forgotten host,
+// "u:secret/db"), everything after the first ':'. parse_url removes every one of them from its
+// messages: messages never quote the authority anyway, this is the second line of defence.
+inline std::vector<std::string> secrets_in(std::string_view url) {
+    std::vector<std::string> out;
+    const auto scheme_end = url.find("://");
+    const auto rest = scheme_end == std::string_view::npos ? url : url.substr(scheme_end + 3);
+    auto decode = [](std::string_view raw) {
+        std::string decoded;
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '%' && i + 2 < raw.size() && is_hex(raw[i + 1]) && is_hex(raw[i + 2])) {
+                decoded += static_cast<char>(std::stoi(std::string(raw.substr(i + 1, 2)), nullptr, 16));
+                i += 2;
+            } else {
+                decoded += raw[i];
+            }
+        }
+        return decoded;
+    };
+    auto add = [&](std::string_view raw) {
+        for (const std::string& whole : {std::string(raw), decode(raw)}) {
+            if (whole.size() >= 3) out.push_back(whole);
+            std::size_t start = 0;
+            for (std::size_t i = 0; i <= whole.size(); ++i) {
+                if (i == whole.size() || std::string_view("/?#&=;:@").find(whole[i]) != std::string_view::npos) {
+                    if (i - start >= 3 && i - start < whole.size()) out.push_back(whole.substr(start, i - start));
+                    start = i + 1;
+                }
+            }
+        }
+    };
+    const auto colon = rest.find(':');
+    if (colon == std::string_view::npos) return out;
+    const auto at = rest.rfind('@');
+    if (at == std::string_view::npos) add(rest.substr(colon + 1));
+    else if (colon < at) add(rest.substr(colon + 1, at - colon - 1));
+    return out;
+}
+
+inline std::string scrub(std::string message, const std::vector<std::string>& secrets) {
+    for (const auto& secret : secrets)
+        for (auto at = message.find(secret); at != std::string::npos; at = message.find(secret, at + 3))
+            message.replace(at, secret.size(), "***");
+    return message;
+}
+
+inline bool is_digits(std::string_view s) {
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+inline ConnectOptions parse_url_unchecked(std::string_view url);
+
+} // namespace detail
+
 /// Parses `mariadb://user:password@host:port/database?options`.
 /// Options: unix_socket, connect_timeout, read_timeout, write_timeout (seconds), charset,
 /// init_command, ssl_mode, ssl_ca, ssl_cert, ssl_key.
-/// @throws UrlError naming the part that is wrong.
+/// @throws UrlError naming the part that is wrong; it never contains the password, however
+///         malformed the URL is.
 inline ConnectOptions parse_url(std::string_view url) {
+    try {
+        return detail::parse_url_unchecked(url);
+    } catch (const UrlError& e) {
+        throw UrlError(detail::scrub(e.what(), detail::secrets_in(url)));
+    }
+}
+
+inline ConnectOptions detail::parse_url_unchecked(std::string_view url) {
     using detail::url_error;
     const auto scheme_end = url.find("://");
     if (scheme_end == std::string_view::npos)
         url_error("expected scheme://... such as mariadb://user:password@host:3306/database");
     const std::string scheme(url.substr(0, scheme_end));
+    if (scheme.find_first_of(":@/?#%") != std::string::npos)
+        url_error("it must start with mariadb://, mysql:// or mysql+mysqldb://");
     if (scheme != "mariadb" && scheme != "mysql" && scheme != "mysql+mysqldb")
         url_error("the scheme must be mariadb, mysql or mysql+mysqldb, got '" + scheme + "'");
 
     // Boost.URL splits a lenient authority silently ("u:p@ss@h", "h:abc"), so the parts a
-    // user is likely to get wrong are checked on the raw text first.
+    // user is likely to get wrong are checked on the raw text first. No message quotes the
+    // authority: with a malformed URL, any part of it may be a password.
     const auto rest = url.substr(scheme_end + 3);
     const auto authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (rest.find('@', authority.size()) != std::string_view::npos)
+        url_error("an '@' after the host part: a user or password holding '/', '?' or '#' must percent-encode "
+                  "it (%2F, %3F, %23)");
     const auto at = authority.rfind('@');
     const auto userinfo = at == std::string_view::npos ? std::string_view() : authority.substr(0, at);
     const auto hostport = at == std::string_view::npos ? authority : authority.substr(at + 1);
@@ -136,15 +219,19 @@ inline ConnectOptions parse_url(std::string_view url) {
     const auto colon = hostport.rfind(':');
     if (colon != std::string_view::npos && hostport.find(']', colon) == std::string_view::npos) {
         const auto port_text = hostport.substr(colon + 1);
-        if (port_text.empty() || port_text.size() > 5 ||
-            !std::all_of(port_text.begin(), port_text.end(),
-                         [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }))
-            url_error("the port must be a number from 1 to 65535, got '" + std::string(port_text) + "'");
-        if (const auto port = std::stoul(std::string(port_text)); port == 0 || port > 65535)
-            url_error("the port must be a number from 1 to 65535, got " + std::to_string(port));
+        const bool valid = detail::is_digits(port_text) && port_text.size() <= 5 &&
+                           std::stoul(std::string(port_text)) >= 1 && std::stoul(std::string(port_text)) <= 65535;
+        if (!valid)
+            url_error(std::string("the port (after the last ':' of the host part) must be a number from 1 to 65535") +
+                      (at == std::string_view::npos
+                           ? "; if that part is a password, the host is missing: write user:password@host"
+                           : ""));
     }
     const auto after_authority = rest.substr(authority.size());
     const auto query_start = after_authority.find_first_of("?#");
+    if (after_authority.substr(0, query_start).find(':') != std::string_view::npos)
+        url_error("a ':' after the host part: percent-encode a '/' in the user (%2F), or a ':' in the database "
+                  "name (%3A)");
     detail::check_percent_escapes(after_authority.substr(0, query_start), "database name");
     if (query_start != std::string_view::npos)
         detail::check_percent_escapes(after_authority.substr(query_start), "query string");
@@ -163,13 +250,16 @@ inline ConnectOptions parse_url(std::string_view url) {
     std::string path = u.path();
     if (!path.empty() && path.front() == '/') path.erase(0, 1);
     if (path.find('/') != std::string::npos)
-        url_error("the database name must not contain '/', got '" + path + "'");
+        url_error("the database name (after the host) must not contain '/'; a '/' in the user or password is "
+                  "written %2F");
     o.database = path;
 
     for (auto param : u.params()) {
         const std::string key = param.key;
         const std::string value = param.value;
-        if (!param.has_value) url_error("option " + key + " needs a value (" + key + "=...)");
+        if (!param.has_value)
+            url_error(detail::is_word(key) ? "option " + key + " needs a value (" + key + "=...)"
+                                           : std::string("an option without a value"));
         if (key == "unix_socket") o.unix_socket = value;
         else if (key == "connect_timeout") o.connect_timeout = detail::seconds_option(key, value);
         else if (key == "read_timeout") o.read_timeout = detail::seconds_option(key, value);
@@ -181,8 +271,9 @@ inline ConnectOptions parse_url(std::string_view url) {
         else if (key == "ssl_cert") o.ssl_cert = value;
         else if (key == "ssl_key") o.ssl_key = value;
         else
-            url_error("unknown option '" + key + "'; known options are unix_socket, connect_timeout, "
-                      "read_timeout, write_timeout, charset, init_command, ssl_mode, ssl_ca, ssl_cert, ssl_key");
+            url_error((detail::is_word(key) ? "unknown option '" + key + "'" : std::string("an unknown option")) +
+                      "; known options are unix_socket, connect_timeout, read_timeout, write_timeout, charset, "
+                      "init_command, ssl_mode, ssl_ca, ssl_cert, ssl_key");
     }
     if (o.host.empty() && o.unix_socket.empty())
         url_error("no host given; write mariadb://user@host/database, or add ?unix_socket=/path/to/socket");

@@ -6,16 +6,25 @@
 //                         connection does not sit idle. Set `age` below the server's
 //                         wait_timeout (e.g. 280 s for 300 s), as with SQLAlchemy's
 //                         pool_recycle.
+//   MaxUses{n}          - a connection is closed after its n-th lease (asyncpg's
+//                         max_queries): bounds what a long-lived session accumulates
+//                         (server-side memory, prepared statements).
+//   RecycleWhenAny<P...> - retires a connection when any of the listed recycle policies
+//                         would: RecycleWhenAny<RecycleAfter, MaxUses>.
 #ifndef LIFEGUARD_POLICIES_RECYCLE_HPP
 #define LIFEGUARD_POLICIES_RECYCLE_HPP
 
 #include <lifeguard/detail/deadline.hpp>
 #include <lifeguard/policy.hpp>
 
+#include <lifeguard/detail/connection_state.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <utility>
 
 namespace lifeguard {
 
@@ -90,6 +99,87 @@ private:
 
     std::chrono::nanoseconds max_age_;
     std::chrono::nanoseconds jitter_;
+};
+
+class MaxUses {
+public:
+    using policy_kind = recycle_tag;
+    static constexpr bool uses_clock = false;
+
+    template <class TimePoint>
+    struct connection_state {
+        std::uint32_t uses = 0;
+    };
+
+    /// 1,000 leases.
+    MaxUses() noexcept = default;
+    /// @throws std::invalid_argument unless 0 < n <= 2^32 - 1.
+    explicit MaxUses(std::uint64_t n) : max_uses_(static_cast<std::uint32_t>(n)) {
+        if (n == 0 || n > UINT32_MAX)
+            throw std::invalid_argument("lifeguard::MaxUses: the number of leases must be from 1 to 4294967295, got " +
+                                        std::to_string(n));
+    }
+
+    [[nodiscard]] std::uint32_t max_uses() const noexcept { return max_uses_; }
+
+    template <class TimePoint>
+    void on_connect(connection_state<TimePoint>& s, TimePoint) const noexcept { s.uses = 0; }
+    template <class TimePoint>
+    void on_checkout(connection_state<TimePoint>& s, TimePoint) const noexcept { ++s.uses; }
+    template <class TimePoint>
+    [[nodiscard]] bool expired(const connection_state<TimePoint>& s, TimePoint) const noexcept {
+        return s.uses >= max_uses_;
+    }
+
+private:
+    std::uint32_t max_uses_ = 1000;
+};
+
+/// Retires a connection when any of `Policies` would. Give the values as usual:
+/// `ConnectionPool<D, RecycleWhenAny<RecycleAfter, MaxUses>> pool(d, o,
+///  RecycleWhenAny<RecycleAfter, MaxUses>(RecycleAfter(280s), MaxUses(500)));`
+template <class... Policies>
+class RecycleWhenAny {
+    static_assert(sizeof...(Policies) > 0, "lifeguard::RecycleWhenAny: list at least one recycle policy");
+
+public:
+    using policy_kind = recycle_tag;
+    static constexpr bool uses_clock = (false || ... || Policies::uses_clock);
+
+    template <class TimePoint>
+    struct connection_state {
+        std::tuple<detail::connection_state_t<Policies, TimePoint>...> each{};
+    };
+
+    RecycleWhenAny() = default;
+    explicit RecycleWhenAny(Policies... policies) : policies_(std::move(policies)...) {}
+
+    template <class TimePoint>
+    void on_connect(connection_state<TimePoint>& s, TimePoint now) const noexcept {
+        each(s, [&](const auto& p, auto& state) { p.on_connect(state, now); });
+    }
+    template <class TimePoint>
+    void on_checkout(connection_state<TimePoint>& s, TimePoint now) const noexcept {
+        each(s, [&](const auto& p, auto& state) {
+            if constexpr (requires { p.on_checkout(state, now); }) p.on_checkout(state, now);
+        });
+    }
+    template <class TimePoint>
+    [[nodiscard]] bool expired(const connection_state<TimePoint>& s, TimePoint now) const noexcept {
+        bool any = false;
+        each(s, [&](const auto& p, const auto& state) { any = any || p.expired(state, now); });
+        return any;
+    }
+
+private:
+    template <class State, class F>
+    void each(State& s, F&& f) const noexcept {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (f(std::get<I>(policies_), std::get<I>(s.each)), ...);
+        }(std::index_sequence_for<Policies...>{});
+    }
+
+    std::tuple<Policies...> policies_;
 };
 
 } // namespace lifeguard
