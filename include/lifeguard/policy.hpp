@@ -15,6 +15,7 @@ struct validation_tag {};  ///< ValidationPolicy: when to ping before handing ou
 struct fork_tag {};        ///< ForkPolicy: what happens to connections inherited by fork()
 struct reset_tag {};       ///< ResetPolicy: how session state is cleared on return
 struct clock_tag {};       ///< ClockPolicy: which clock time-based policies read
+struct maintenance_tag {}; ///< MaintenancePolicy: what happens between requests (background work)
 
 /// A type that declares a policy kind.
 template <class P>

@@ -211,4 +211,60 @@ BOOST_AUTO_TEST_CASE(a_child_made_without_fork_is_noticed_off_the_hot_path) {
     BOOST_TEST(pool->stats().idle == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(maintenance_restarts_in_children_and_keeps_running_in_the_parent) {
+    // The maintenance threads do not exist in a child: its pool starts its own on first use.
+    // The parent's keep running (they refill after the children are done), and no lock or
+    // half-done duty crosses the fork (the atfork handlers take the pool's lock, which also
+    // guards the maintenance state).
+    MaintenanceSettings m;
+    m.tick = 1ms;
+    m.keepalive = 5ms;
+    m.keepalive_jitter = 1ms;
+    ConnectionPool<FakeDriver, DisposeAfterFork, BackgroundMaintenance> pool(driver(), sized(4, 2),
+                                                                            BackgroundMaintenance(m));
+    std::atomic<bool> stop{false};
+    std::thread load([&] {  // the parent keeps using the pool while it forks
+        while (!stop) {
+            auto l = pool.acquire(std::chrono::seconds(5));
+            server.query(l.get());
+        }
+    });
+    std::vector<pid_t> children;
+    for (int i = 0; i < 16; ++i) {
+        children.push_back(spawn([&] {
+            for (int k = 0; k < 20; ++k) {
+                auto l = pool.acquire(std::chrono::seconds(10));  // served by the child's own maintenance
+                LIFEGUARD_CHILD_CHECK(server.query(l.get()));
+            }
+            LIFEGUARD_CHILD_CHECK(server.closes == 0u);  // nothing of the parent's was closed
+            return true;  // _exit: the child's pool is not destroyed (see the next test for that)
+        }));
+    }
+    for (pid_t pid : children) BOOST_TEST(wait_child(pid, child_limit) == 0);
+    stop = true;
+    load.join();
+    BOOST_TEST(server.abandons == 0u);
+    pool.acquire().discard();
+    pool.acquire().discard();
+    while (pool.stats().idle < 2u) std::this_thread::yield();  // the parent's maintenance refills
+    BOOST_TEST(server.closes == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_child_destroys_a_pool_with_maintenance_without_waiting_for_the_parents_threads) {
+    // With or without a fork policy, a child's pool destructor must not join threads that
+    // exist only in the parent (it would wait for ever).
+    auto with_policy = std::make_unique<ConnectionPool<FakeDriver, DisposeAfterFork, BackgroundMaintenance>>(
+        driver(), sized(2, 1));
+    auto without = std::make_unique<ConnectionPool<FakeDriver, BackgroundMaintenance>>(driver(), sized(2, 1));
+    const pid_t pid = spawn([&] {
+        with_policy.reset();  // abandons the inherited connection
+        LIFEGUARD_CHILD_CHECK(server.abandons == 1u && server.closes == 0u);
+        without.reset();  // IgnoreFork: closes what it holds (documented), but returns
+        LIFEGUARD_CHILD_CHECK(server.closes == 1u);
+        return true;
+    });
+    BOOST_TEST(wait_child(pid, child_limit) == 0);
+    BOOST_TEST(with_policy->stats().idle == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

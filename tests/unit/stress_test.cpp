@@ -60,4 +60,57 @@ BOOST_AUTO_TEST_CASE(every_policy_on_pool_larger_than_thread_count) {
     hammer(pool, server, 2, 100000);
 }
 
+BOOST_AUTO_TEST_CASE(maintenance_at_work_under_load) {
+    // Every duty fires constantly (ticks of 1 ms, connections idle-timed-out, kept alive and
+    // replaced within milliseconds) while 4 threads share 3 connections, some pings fail, and
+    // another thread invalidates the pool now and then. Under TSan in tools/test.
+    auto o = sized(3, 2);
+    o.acquire_timeout = 60s;
+    MaintenanceSettings m;
+    m.tick = 1ms;
+    m.idle_timeout = 3ms;
+    m.keepalive = 2ms;
+    m.keepalive_jitter = 1ms;
+    m.replace_before = 5ms;
+    m.retry_initial = 1ms;
+    m.retry_max = 2ms;
+    ConnectionPool<FakeDriver, BackgroundMaintenance, RecycleAfter, PingIfIdle> pool(
+        driver(), o, BackgroundMaintenance(m), RecycleAfter(8ms), PingIfIdle(1ms));
+    std::atomic<bool> stop{false};
+    std::thread chaos([&] {
+        for (int i = 0; !stop; ++i) {
+            if (i % 3 == 0) pool.invalidate();
+            server.fail_pings(i % 5 == 0);
+            std::this_thread::sleep_for(2ms);
+        }
+        server.fail_pings(false);
+    });
+    std::atomic<int> doubly_held{0}, failures{0};
+    std::vector<std::thread> workers;
+    const auto until = std::chrono::steady_clock::now() + 500ms;
+    for (int t = 0; t < 4; ++t)
+        workers.emplace_back([&, t] {
+            for (int i = 0; std::chrono::steady_clock::now() < until; ++i) {
+                auto lease = pool.acquire();
+                if (lease->holders.fetch_add(1) != 0) ++doubly_held;
+                if (!server.query(lease.get())) ++failures;
+                lease->holders.fetch_sub(1);
+                lease.release();
+                if (i % 500 == t) std::this_thread::sleep_for(3ms);  // let connections idle
+            }
+        });
+    for (auto& w : workers) w.join();
+    stop = true;
+    chaos.join();
+    BOOST_TEST(doubly_held.load() == 0);
+    BOOST_TEST(failures.load() == 0);
+    BOOST_TEST(server.pings > 0u);       // keepalive and PingIfIdle ran
+    BOOST_TEST(server.closes > 10u);     // connections were retired, replaced, invalidated
+    BOOST_TEST_MESSAGE("connects " << server.connects << ", closes " << server.closes << ", pings " << server.pings);
+    BOOST_TEST(pool.close());  // stops the workers, closes everything
+    BOOST_TEST(server.open_connections() == 0u);
+    BOOST_TEST(server.io_after_dispose == 0u);
+    BOOST_TEST(server.connects.load() == server.closes.load());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

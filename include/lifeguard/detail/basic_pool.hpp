@@ -11,13 +11,16 @@
 //   open_    = connections counted against max_size: idle + leased + being opened
 //   store_   = every opened record in a dense list; parked ones are the idle set
 //   waiters_ = length of the FIFO waiter queue (also read without the lock), plus
-//              force_slow while every release must take the lock (pool closed)
+//              slow_bit while every release must take the lock (the pool is closed, or
+//              invalidated connections are still leased) and closed_bit once closed
 // Release and wait meet Dekker-style: a releaser parks, *then* reads waiters_; a waiter
 // raises waiters_, *then* scans for parked records (all seq_cst). So either the waiter
 // finds the connection or the releaser sees the waiter, takes the connection back and
 // hands it over under the lock: a thread that releases and re-acquires in a loop cannot
 // starve a waiter (first come, first served), and no wake-up is lost.
 // Driver I/O (connect, ping, close, reset) always runs outside mutex_.
+// With BackgroundMaintenance, connects happen on the pool's worker threads only
+// (detail/maintenance.hpp); requests wait for whichever comes first, a release or a connect.
 #ifndef LIFEGUARD_DETAIL_BASIC_POOL_HPP
 #define LIFEGUARD_DETAIL_BASIC_POOL_HPP
 
@@ -26,6 +29,7 @@
 #include <lifeguard/detail/deadline.hpp>
 #include <lifeguard/detail/fork_registry.hpp>
 #include <lifeguard/detail/lock.hpp>
+#include <lifeguard/detail/maintenance.hpp>
 #include <lifeguard/detail/record.hpp>
 #include <lifeguard/detail/record_store.hpp>
 #include <lifeguard/detail/spin.hpp>
@@ -46,7 +50,9 @@
 #include <new>
 #include <optional>
 #include <type_traits>
+#include <thread>
 #include <utility>
+#include <vector>
 
 namespace lifeguard::detail {
 
@@ -77,6 +83,7 @@ class basic_pool {
     using validation_policy = typename Config::validation;
     using fork_policy = typename Config::fork;
     using reset_policy = typename Config::reset;
+    using maintenance_policy = typename Config::maintenance;
 
 public:
     using driver_type = D;
@@ -87,6 +94,10 @@ public:
 
     static constexpr bool detects_fork = fork_policy::detects_fork;
     static constexpr bool uses_clock = recycle_policy::uses_clock || validation_policy::uses_clock;
+    static constexpr bool maintains = maintenance_policy::runs_in_background;
+    // Pools whose lock other threads of theirs may hold (maintenance workers) or that detect
+    // forks take part in the pthread_atfork handlers: a child never inherits their lock held.
+    static constexpr bool joins_fork_handlers = detects_fork || maintains;
 
     /// Opens options.min_idle connections before returning; if one fails, the ones already
     /// opened are closed and the driver's exception propagates.
@@ -100,11 +111,12 @@ public:
           fork_policy_(pick_policy<fork_policy>(std::forward<Values>(values)...)),
           reset_(pick_policy<reset_policy>(std::forward<Values>(values)...)),
           store_(storage_slots(options_.max_size)),
-          hint_way_(next_hint_way.fetch_add(1, std::memory_order_relaxed) % hint_ways) {
+          hint_way_(next_hint_way.fetch_add(1, std::memory_order_relaxed) % hint_ways),
+          maint_(pick_policy<maintenance_policy>(std::forward<Values>(values)...)) {
         // Checked (with a sentence) inside; not asserted again here: one mistake, one error.
         [[maybe_unused]] constexpr bool values_ok = check_constructor_values<Config, Values...>();
-        if constexpr (detects_fork) {
-            fork_.generation = fork_policy_.generation();
+        if constexpr (joins_fork_handlers) {
+            if constexpr (detects_fork) fork_.generation = fork_policy_.generation();
             fork_.participant.self = this;
             fork_.participant.prepare = [](void* p) noexcept { static_cast<basic_pool*>(p)->mutex_.lock(); };
             fork_.participant.parent = [](void* p) noexcept { static_cast<basic_pool*>(p)->mutex_.unlock(); };
@@ -112,13 +124,14 @@ public:
             fork_registry::instance().add(fork_.participant);
         }
         try {
-            for (std::size_t i = 0; i < options_.min_idle; ++i) {
+            for (std::size_t i = 0; i < options_.min_idle; ++i) {  // here, not in the background: fail fast
                 std::unique_lock lock(mutex_);
                 ++open_;
                 record* r = open_new(lock, never);
                 lock.lock();
-                give_locked(r);
+                (void)give_locked(r);
             }
+            if constexpr (maintains) maint_.start(*this);
         } catch (...) {
             shutdown();
             throw;
@@ -167,22 +180,73 @@ public:
     [[nodiscard]] D& driver() noexcept { return driver_; }
     [[nodiscard]] const D& driver() const noexcept { return driver_; }
 
+    /// Closes the pool: it hands out nothing more (acquire() throws PoolClosed, and so do
+    /// waits under way), idle connections are closed now, and leased ones when they come
+    /// back. Waits up to `wait` for the leases (a drain); true if every connection is closed.
+    /// Safe to call again; the destructor calls it with no wait.
+    bool close(std::chrono::milliseconds wait = std::chrono::milliseconds::zero()) {
+        std::vector<record*> idle;
+        {
+            std::lock_guard lock(mutex_);
+            if ((waiters_.load(std::memory_order_relaxed) & closed_bit) == 0) {
+                waiters_.fetch_or(closed_bit | slow_bit, std::memory_order_seq_cst);
+                fail_waiters_locked(std::make_exception_ptr(PoolClosed()));
+            }
+            after_fork_locked();  // in a child: the parent's connections are abandoned, not closed
+            idle = claim_all_idle_locked();
+        }
+        if constexpr (maintains) maint_.stop(*this);
+        for (record* r : idle) close_record(r);
+        const auto deadline = saturating_add(steady::now(), wait);
+        for (auto pause = std::chrono::milliseconds(1);; pause = std::min(pause * 2, std::chrono::milliseconds(20))) {
+            {
+                std::lock_guard lock(mutex_);
+                if (open_ == 0) return true;
+            }
+            if (steady::now() >= deadline) return false;
+            std::this_thread::sleep_for(std::min<steady::duration>(pause, deadline - steady::now()));
+        }
+    }
+
+    /// Retires every connection open now, e.g. after a failover or a password change: idle
+    /// ones are closed at once, leased ones when they come back (and connects under way when
+    /// they finish). New connections replace them as needed. Leases keep working meanwhile.
+    void invalidate() {
+        std::vector<record*> idle;
+        {
+            std::lock_guard lock(mutex_);
+            after_fork_locked();
+            store_.count_invalidation_locked();
+            idle = claim_all_idle_locked();
+            for (std::size_t i = 0; i < store_.open_count(); ++i) store_.doom_locked(store_.open_at(i));
+            if (store_.doomed_count_locked() > 0) waiters_.fetch_or(slow_bit, std::memory_order_seq_cst);
+        }
+        for (record* r : idle) close_record(r);
+    }
+
 private:
     friend lease_type;
-    friend struct pool_access;  // tests
+    friend struct pool_access;     // tests
+    friend struct testing_access;  // lifeguard/testing/maintenance.hpp
+    template <class, class>
+    friend class background_maintenance;
 
     using record = detail::record<connection_type, connection_state_t<recycle_policy, time_point>,
                                   connection_state_t<validation_policy, time_point>,
-                                  connection_state_t<reset_policy, time_point>, no_state<void>,
-                                  no_state<int>, detects_fork>;
+                                  connection_state_t<reset_policy, time_point>,
+                                  maintenance_state_t<maintenance_policy, time_point>, no_state<int>, detects_fork>;
+    using maintenance_engine = maintenance_engine_t<maintenance_policy, record, time_point>;
     using waiter_type = waiter<record>;
     using steady = std::chrono::steady_clock;
     static_assert(alignof(record) <= alignof(void*), "lifeguard: a policy's connection_state needs more "
                                                      "alignment than a pointer; reduce its alignment");
 
     static constexpr steady::time_point never = steady::time_point::max();
-    // waiters_ bit that sends every release through the lock (see release()).
-    static constexpr std::size_t force_slow = std::size_t{1} << (sizeof(std::size_t) * 8 - 2);
+    // waiters_ bits: slow_bit sends every release through the lock (see release());
+    // closed_bit marks a closed pool. The rest counts waiters.
+    static constexpr std::size_t slow_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 2);
+    static constexpr std::size_t closed_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 3);
+    static constexpr std::size_t count_mask = closed_bit - 1;
 
     // A child may hold up to max_size leases inherited from its parent (never released if
     // their threads were the parent's) and still open max_size of its own.
@@ -194,6 +258,15 @@ private:
         if constexpr (uses_clock) return clock::now();
         else return time_point{};
     }
+    [[nodiscard]] bool connects_in_background() const noexcept {
+        if constexpr (maintains) return maint_.connects_in_background();
+        else return false;
+    }
+    void wake_maintenance_locked() noexcept {
+        if constexpr (maintains) maint_.wake_locked();
+    }
+    // Maintenance always reads the clock (on its own threads, never on the hot path).
+    [[nodiscard]] static time_point clock_now() noexcept { return clock::now(); }
 
     // Stands for options_.acquire_timeout, read only when the caller has to wait (reading it
     // up front cost two instructions a cycle against the baseline).
@@ -238,13 +311,27 @@ private:
         std::unique_lock lock(mutex_);
         for (;;) {
             after_fork_locked();
+            if (waiters_.load(std::memory_order_relaxed) & closed_bit) throw PoolClosed();
             record* r = claim_any_locked();
             if (r == nullptr) {
-                if (open_ < options_.max_size && store_has_room_locked()) {
-                    ++open_;
-                    return handed_out(open_new(lock, deadline_now()));
+                if constexpr (maintains) {
+                    // While connects keep failing, fail at once (the circuit breaker).
+                    if (auto down = maint_.unavailable_locked(clock_now())) std::rethrow_exception(down);
                 }
-                if (!wait) return nullptr;
+                if (connects_in_background()) {
+                    // Wait for whichever comes first, a release or a new connection.
+                    if (!wait) {
+                        if constexpr (maintains) maint_.request_locked();
+                        return nullptr;
+                    }
+                    wake_maintenance_locked();
+                } else {
+                    if (has_room_locked()) {
+                        ++open_;
+                        return handed_out(open_new(lock, deadline_now()));
+                    }
+                    if (!wait) return nullptr;
+                }
                 r = wait_locked(lock, deadline_now(), timeout);
                 if (r == nullptr) return handed_out(open_new(lock, deadline));  // handed a free slot
             }
@@ -269,7 +356,7 @@ private:
         }
         const auto queued_at = steady::now();
         lock.unlock();
-        const bool fast = spin_until(w.served, spin_.budget(waiting & (force_slow - 1)));
+        const bool fast = spin_until(w.served, spin_.budget(waiting & count_mask));
         lock.lock();
         if (!fast) {
             while (!w.served.load(std::memory_order_relaxed)) {
@@ -296,9 +383,34 @@ private:
         return nullptr;
     }
 
-    [[nodiscard]] bool store_has_room_locked() const noexcept {
-        if constexpr (detects_fork) return open_ + inherited_busy_ < 2 * options_.max_size;
-        else return true;
+    // A new connection may be opened: below max_size, and a storage slot is free (a forked
+    // child may still hold slots of leases inherited from its parent).
+    [[nodiscard]] bool has_room_locked() const noexcept {
+        if constexpr (detects_fork) return open_ < options_.max_size && open_ + inherited_busy_ < 2 * options_.max_size;
+        else return open_ < options_.max_size;
+    }
+
+    [[nodiscard]] bool closed_locked() const noexcept { return (waiters_.load(std::memory_order_relaxed) & closed_bit) != 0; }
+
+    [[nodiscard]] std::size_t waiting_locked() const noexcept {
+        return waiters_.load(std::memory_order_relaxed) & count_mask;
+    }
+
+    [[nodiscard]] std::size_t idle_count_locked() const noexcept {
+        std::size_t idle = 0;
+        for (std::size_t i = 0; i < store_.open_count(); ++i)
+            idle += is_parked(store_.open_at(i)->state().load(std::memory_order_relaxed)) ? 1 : 0;
+        return idle;
+    }
+
+    // Claims every parked connection and takes it out of the open list's reach.
+    std::vector<record*> claim_all_idle_locked() {
+        std::vector<record*> idle;
+        for (std::size_t i = store_.open_count(); i-- > 0;) {
+            record* r = store_.open_at(i);
+            if (claim_any_parked(r->state())) idle.push_back(r);
+        }
+        return idle;
     }
 
     [[nodiscard]] bool inherited(const record* r) const noexcept {
@@ -306,11 +418,51 @@ private:
         else return false;
     }
 
-    // Opens a connection in a slot already counted in open_. Unlocks `lock`.
+    // Opens a connection in a slot already counted in open_, on the calling thread. Unlocks
+    // `lock`. On failure the slot is given up (a waiter may use it) and the driver's
+    // exception propagates.
     record* open_new(std::unique_lock<adaptive_mutex>& lock, steady::time_point deadline) {
-        void* memory = store_.take_locked();
+        void* memory = reserve_slot_locked();
+        const std::uint64_t epoch = store_.invalidations_locked();
         lock.unlock();
-        return open_record(memory, deadline);
+        record* r;
+        try {
+            r = construct_record(memory, deadline);
+        } catch (...) {
+            std::lock_guard relock(mutex_);
+            store_.give_back_locked(memory);  // never became a record
+            slot_freed_locked();
+            throw;
+        }
+        std::lock_guard relock(mutex_);
+        publish_locked(r, epoch);
+        return r;
+    }
+
+    // A storage slot for a connection already counted in open_.
+    void* reserve_slot_locked() noexcept { return store_.take_locked(); }
+
+    // For maintenance: counts a new connection in open_ and reserves its slot.
+    void* reserve_locked() noexcept {
+        ++open_;
+        return reserve_slot_locked();
+    }
+    // For maintenance: a connect failed; the slot is free again (no waiter is handed it: the
+    // maintenance connects for waiters itself).
+    void unreserve_locked(void* memory) noexcept {
+        store_.give_back_locked(memory);
+        --open_;
+    }
+    // For maintenance: opens a connection into a reserved slot (outside the lock) and
+    // publishes it; returns it busy. Throws what the driver threw.
+    record* connect_into(void* memory) {
+        std::unique_lock lock(mutex_);
+        const std::uint64_t epoch = store_.invalidations_locked();
+        lock.unlock();
+        record* r = construct_record(memory, never);
+        lock.lock();
+        publish_locked(r, epoch);
+        return r;
     }
 
     connection_type connect_until(steady::time_point deadline) {
@@ -320,36 +472,46 @@ private:
         return driver_.connect();
     }
 
-    // Opens a connection into reserved memory outside the lock. On failure the slot is
-    // returned (a waiter may use it) and the driver's exception propagates.
-    record* open_record(void* memory, steady::time_point deadline) {
-        record* r;
-        try {
-            r = ::new (memory) record(connect_until(deadline));
-        } catch (...) {
-            std::lock_guard lock(mutex_);
-            store_.give_back_locked(memory);  // never became a record
-            slot_freed_locked();
-            throw;
-        }
-        r->state().store(record_busy, std::memory_order_relaxed);  // published under the lock below
+    // Connects into reserved memory, outside the lock; the record is busy, not yet listed.
+    record* construct_record(void* memory, steady::time_point deadline) {
+        record* r = ::new (memory) record(connect_until(deadline));
+        r->state().store(record_busy, std::memory_order_relaxed);  // published under the lock later
         const time_point t = now();
         recycle_.on_connect(r->recycle, t);
         validation_.on_connect(r->validation, t);
+        if constexpr (maintains) r->maintenance.idle_since = r->maintenance.last_contact = clock_now();
         if constexpr (detects_fork) r->fork.generation = fork_policy_.generation();
-        std::lock_guard lock(mutex_);
-        store_.add_open_locked(r);
         return r;
     }
 
-    // A slot was given up (connection closed, connect failed): the oldest waiter may
-    // open a connection in it.
+    // Lists a new connection as open. Doomed if invalidate() ran while it was being opened.
+    void publish_locked(record* r, std::uint64_t epoch) noexcept {
+        store_.add_open_locked(r);
+        if (epoch != store_.invalidations_locked()) {
+            store_.doom_locked(r);
+            waiters_.fetch_or(slow_bit, std::memory_order_seq_cst);
+        }
+    }
+
+    // A slot was given up (connection closed, connect failed): the oldest waiter may open a
+    // connection in it, or, with maintenance, the maintenance opens one for it.
     void slot_freed_locked() noexcept {
-        if (!queue_.empty()) {
+        if (connects_in_background()) {
+            --open_;
+            wake_maintenance_locked();
+        } else if (!queue_.empty()) {
             waiters_.fetch_sub(1, std::memory_order_relaxed);
             waiter_queue<waiter_type>::serve(*queue_.pop(), [](waiter_type& w) { w.may_open = true; });
         } else {
             --open_;
+        }
+    }
+
+    // Every waiter fails with `error` (pool closed, database unavailable).
+    void fail_waiters_locked(const std::exception_ptr& error) noexcept {
+        while (!queue_.empty()) {
+            waiters_.fetch_sub(1, std::memory_order_relaxed);
+            waiter_queue<waiter_type>::serve(*queue_.pop(), [&](waiter_type& w) { w.failure = error; });
         }
     }
 
@@ -398,19 +560,53 @@ private:
             if (waiters_.load(std::memory_order_seq_cst) == 0) return;
             if (!claim(r->state())) return;  // a waiter (or anyone) already took it
         }
-        std::lock_guard lock(mutex_);
-        give_locked(r);
+        give_or_close(r, record_idle);
     }
 
-    // An idle connection goes to the oldest waiter, or is parked.
-    void give_locked(record* r) noexcept {
+    // Slow release: under the lock, to a waiter, parked, or closed (pool closed, invalidated).
+    void give_or_close(record* r, std::uint32_t parked_as) noexcept {
+        std::unique_lock lock(mutex_);
+        if (!give_locked(r, parked_as)) {
+            lock.unlock();
+            close_record(r);
+        }
+    }
+
+    // An idle connection goes to the oldest waiter, or is parked (as `parked_as`: maintenance
+    // parks record_idle_marked). False if it must be closed instead: the pool is closed, or
+    // invalidate() doomed it.
+    [[nodiscard]] bool give_locked(record* r, std::uint32_t parked_as = record_idle) noexcept {
+        if (waiters_.load(std::memory_order_relaxed) & (slow_bit | closed_bit)) [[unlikely]] {
+            if (waiters_.load(std::memory_order_relaxed) & closed_bit) return false;
+            if (store_.undoom_locked(r)) {
+                if (store_.doomed_count_locked() == 0) waiters_.fetch_and(~slow_bit, std::memory_order_seq_cst);
+                return false;
+            }
+        }
         if (!queue_.empty()) [[unlikely]] {
             waiters_.fetch_sub(1, std::memory_order_relaxed);
             waiter_queue<waiter_type>::serve(*queue_.pop(), [r](waiter_type& w) { w.handed = r; });
-            return;
+            return true;
         }
-        r->state().store(record_idle, std::memory_order_seq_cst);
+        r->state().store(parked_as, std::memory_order_seq_cst);
+        return true;
     }
+
+    // For maintenance: an idle connection it has looked at goes back (or to a waiter); false
+    // if it must be closed instead.
+    [[nodiscard]] bool park_marked_locked(record* r) noexcept { return give_locked(r, record_idle_marked); }
+
+    // For maintenance: a claimed connection passes a ping (no policy decides here).
+    bool ping_claimed(record* r) noexcept {
+        try {
+            return driver_.ping(r->connection, options_.ping_timeout);
+        } catch (...) {
+            return false;
+        }
+    }
+
+    // For maintenance: closes a claimed connection.
+    void retire(record* r) noexcept { close_record(r); }
 
     void close_record(record* r) noexcept {
         driver_.close(r->connection);
@@ -418,6 +614,8 @@ private:
         store_.remove_open_locked(r);
         free_record_locked(r);
         slot_freed_locked();
+        if (store_.doomed_count_locked() == 0 && (waiters_.load(std::memory_order_relaxed) & closed_bit) == 0)
+            waiters_.fetch_and(~slow_bit, std::memory_order_seq_cst);
     }
 
     // Destroys a record (no longer in the open list) and frees its slot.
@@ -460,7 +658,8 @@ private:
             store_.clear_open_locked();
             open_ = 0;
             queue_.clear();  // a child made without fork() skipped after_fork_in_child
-            waiters_.fetch_and(force_slow, std::memory_order_relaxed);
+            waiters_.fetch_and(~count_mask, std::memory_order_relaxed);
+            if constexpr (maintains) maint_.after_fork_locked(*this);
         }
     }
 
@@ -469,11 +668,12 @@ private:
     // inherited socket is detached (async-signal-safe), so the child cannot keep the
     // parent's sessions open on the server after the parent exits.
     void after_fork_in_child() noexcept {
-        if constexpr (DetachableDriver<D>) {
+        if constexpr (DetachableDriver<D> && detects_fork) {
             for (std::size_t i = 0; i < store_.open_count(); ++i) driver_.detach(store_.open_at(i)->connection);
         }
         queue_.clear();
-        waiters_.fetch_and(force_slow, std::memory_order_relaxed);
+        waiters_.fetch_and(~count_mask, std::memory_order_relaxed);
+        if constexpr (maintains) maint_.reset_in_child();
         mutex_.unlock();
     }
 
@@ -481,35 +681,22 @@ private:
         std::size_t idle = 0;
         for (std::size_t i = 0; i < store_.open_count(); ++i)
             idle += is_parked(store_.open_at(i)->state().load(std::memory_order_relaxed)) ? 1 : 0;
-        return PoolStats{options_.max_size, open_, idle, open_ - idle,
-                         waiters_.load(std::memory_order_relaxed) & (force_slow - 1)};
+        return PoolStats{options_.max_size, open_, idle, open_ - idle, waiting_locked()};
     }
 
     void shutdown() noexcept {
-        if constexpr (detects_fork) {
+        if constexpr (joins_fork_handlers) {
             if (fork_.participant.self != nullptr) {
                 fork_registry::instance().remove(fork_.participant);
                 fork_.participant.self = nullptr;
             }
-            detect_unhandled_fork();
         }
-        std::unique_lock lock(mutex_);
-        after_fork_locked();
-        record* list = nullptr;
-        for (std::size_t i = store_.open_count(); i-- > 0;) {
-            record* r = store_.open_at(i);
-            if (claim_any_parked(r->state())) {
-                r->next = list;
-                list = r;
-            }
+        if constexpr (detects_fork) detect_unhandled_fork();
+        try {
+            (void)close();
+        } catch (...) {  // only std::bad_alloc could get here; leases are checked below anyway
         }
-        lock.unlock();
-        while (list != nullptr) {
-            record* next = list->next;
-            close_record(list);
-            list = next;
-        }
-        lock.lock();
+        std::lock_guard lock(mutex_);
         if (open_ != 0) leases_outlive_pool(open_);
     }
 
@@ -526,7 +713,8 @@ private:
     std::size_t open_ = 0;
     std::atomic<std::size_t> waiters_{0};
     spin_tuner spin_;
-    [[no_unique_address]] fork_link<detects_fork> fork_;
+    [[no_unique_address]] maintenance_engine maint_;
+    [[no_unique_address]] fork_link<joins_fork_handlers> fork_;
     [[no_unique_address]] std::conditional_t<detects_fork, std::size_t, no_state<long>> inherited_busy_{};
 };
 

@@ -6,7 +6,8 @@
 // record_dead and a reused one is busy until parked.
 //
 // Also kept here, under the pool's lock: the dense list of open records, so the slow lane,
-// stats() and maintenance visit open connections only, never the max_size slots.
+// stats() and maintenance visit open connections only, never the max_size slots; and each
+// slot's "doomed" flag for invalidate().
 #ifndef LIFEGUARD_DETAIL_RECORD_STORE_HPP
 #define LIFEGUARD_DETAIL_RECORD_STORE_HPP
 
@@ -42,7 +43,8 @@ class record_store {
 public:
     /// @throws std::bad_alloc
     explicit record_store(std::size_t capacity)
-        : slots_(record_stride, capacity, capacity), open_(std::make_unique<Record*[]>(capacity)) {
+        : slots_(record_stride, capacity, capacity), open_(std::make_unique<Record*[]>(capacity)),
+          doomed_(std::make_unique<bool[]>(capacity)) {
         void* block = slots_.ordered_malloc(capacity);
         if (block == nullptr) throw std::bad_alloc();
         base_ = reinterpret_cast<std::uintptr_t>(block);
@@ -72,6 +74,7 @@ public:
 
     /// Returns a slot (a destroyed record, or memory that never became one).
     void give_back_locked(void* slot) noexcept {
+        undoom_locked(slot);
         state_of(slot).store(record_dead, std::memory_order_seq_cst);
         slots_.free(slot);
         poison_freed(slot, record_stride);
@@ -90,9 +93,34 @@ public:
     void clear_open_locked() noexcept { open_count_ = 0; }
 
     [[nodiscard]] std::size_t open_count() const noexcept { return open_count_; }
+
+    // Invalidation (ConnectionPool::invalidate): a doomed slot's connection is closed when it
+    // comes back instead of being reused; `invalidations` tells a connect that was under way
+    // during an invalidation that its connection is doomed too.
+    void doom_locked(const void* slot) noexcept {
+        bool& d = doomed_[index_of(slot)];
+        if (!d) ++doomed_count_;
+        d = true;
+    }
+    /// True if the slot was doomed; it is not any more.
+    bool undoom_locked(const void* slot) noexcept {
+        bool& d = doomed_[index_of(slot)];
+        if (!d) return false;
+        d = false;
+        --doomed_count_;
+        return true;
+    }
+    [[nodiscard]] bool doomed_locked(const void* slot) const noexcept { return doomed_[index_of(slot)]; }
+    [[nodiscard]] std::size_t doomed_count_locked() const noexcept { return doomed_count_; }
+    [[nodiscard]] std::uint64_t invalidations_locked() const noexcept { return invalidations_; }
+    void count_invalidation_locked() noexcept { ++invalidations_; }
     [[nodiscard]] Record* open_at(std::size_t i) const noexcept { return open_[i]; }
 
 private:
+    [[nodiscard]] std::size_t index_of(const void* slot) const noexcept {
+        return (reinterpret_cast<std::uintptr_t>(slot) - base_) / record_stride;
+    }
+
     // The state word of a slot whether or not a record lives there, exactly as a hint's CAS
     // reaches it.
     static state_ref state_of(void* slot) noexcept { return static_cast<Record*>(slot)->state(); }
@@ -104,6 +132,9 @@ private:
     boost::pool<stride_aligned_allocator> slots_;
     std::unique_ptr<Record*[]> open_;
     std::size_t open_count_ = 0;
+    std::unique_ptr<bool[]> doomed_;
+    std::size_t doomed_count_ = 0;
+    std::uint64_t invalidations_ = 0;
 };
 
 } // namespace lifeguard::detail

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -62,6 +63,23 @@ public:
     void fail_pings(bool on) noexcept { failing_pings_.store(on); }
     /// Every connect sleeps this long first (benchmarks of slow connects; not for unit tests).
     void set_connect_delay(std::chrono::microseconds d) noexcept { connect_delay_us_.store(d.count()); }
+    /// While held, every connect blocks until release_connects() (a slow server, without
+    /// timing: a test decides when connects complete).
+    void hold_connects() {
+        std::lock_guard lock(gate_mutex_);
+        held_ = true;
+    }
+    void release_connects() {
+        {
+            std::lock_guard lock(gate_mutex_);
+            held_ = false;
+        }
+        gate_.notify_all();
+    }
+    /// Connects in progress now, and the most ever in progress at once.
+    std::atomic<std::uint64_t> connecting{0};
+    std::atomic<std::uint64_t> max_connecting{0};
+
     /// The server drops every open connection (restart, network cut, KILL).
     void kill_all() {
         std::lock_guard lock(mutex_);
@@ -94,6 +112,19 @@ private:
     friend class FakeDriver;
 
     FakeConnection* open(std::chrono::microseconds timeout = std::chrono::microseconds::max()) {
+        struct in_progress {
+            FakeServer& s;
+            explicit in_progress(FakeServer& server) : s(server) {
+                const auto now = ++s.connecting;
+                for (auto seen = s.max_connecting.load(); now > seen && !s.max_connecting.compare_exchange_weak(seen, now);) {
+                }
+            }
+            ~in_progress() { --s.connecting; }
+        } counting(*this);
+        {
+            std::unique_lock lock(gate_mutex_);
+            gate_.wait(lock, [this] { return !held_; });
+        }
         last_connect_timeout_us.store(timeout.count());
         if (auto d = std::chrono::microseconds(connect_delay_us_.load()); d.count() > 0) {
             if (d > timeout) {  // models a connect that cannot finish in time, without waiting for it
@@ -127,6 +158,9 @@ private:
         return true;
     }
 
+    std::mutex gate_mutex_;
+    std::condition_variable gate_;
+    bool held_ = false;
     std::atomic<std::uint64_t> failing_connects_{0};
     std::atomic<bool> failing_pings_{false};
     std::atomic<std::int64_t> connect_delay_us_{0};
