@@ -26,6 +26,7 @@ void cycle(benchmark::State& state) {
 BENCHMARK_TEMPLATE(cycle, bench::baseline_pool)->Name("cycle/baseline");
 BENCHMARK_TEMPLATE(cycle, bench::none_pool)->Name("cycle/lifeguard_none");
 BENCHMARK_TEMPLATE(cycle, bench::all_pool)->Name("cycle/lifeguard_all");
+BENCHMARK_TEMPLATE(cycle, bench::maintained_pool)->Name("cycle/lifeguard_maintained");
 
 #ifdef LIFEGUARD_HAVE_SOCI
 void cycle_soci(benchmark::State& state) {

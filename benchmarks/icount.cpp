@@ -27,12 +27,13 @@ int run(long n) {
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: %s baseline|none|all cycles\n", argv[0]);
+        std::fprintf(stderr, "usage: %s baseline|none|all|maintained cycles\n", argv[0]);
         return 2;
     }
     const long n = std::atol(argv[2]);
     if (!std::strcmp(argv[1], "baseline")) return run<bench::baseline_pool>(n);
     if (!std::strcmp(argv[1], "none")) return run<bench::none_pool>(n);
     if (!std::strcmp(argv[1], "all")) return run<bench::all_pool>(n);
+    if (!std::strcmp(argv[1], "maintained")) return run<bench::maintained_pool>(n);
     return 2;
 }

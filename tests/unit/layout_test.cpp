@@ -96,6 +96,28 @@ static_assert(sizeof(pool_access::record_t<ping_always>) == sizeof(hand::record)
 static_assert(sizeof(both::lease_type) == 2 * sizeof(void*));
 static_assert(sizeof(RecommendedPool<FakeDriver>::lease_type) == 2 * sizeof(void*));
 
+// Maintenance: NoMaintenance (the default) adds nothing; BackgroundMaintenance adds its
+// engine to the pool, two time points and a serial to the record (idle since, last contact,
+// which connection), and joins the fork handlers (a child must never inherit its lock held
+// by a worker).
+struct record_plus_maintenance {
+    void* next;
+    std::uint32_t parked;
+    std::uint32_t open_pos;
+    FakeConnection* connection;
+    tp idle_since, last_contact;
+    std::uint64_t serial;
+};
+using no_maintenance = ConnectionPool<FakeDriver, NoMaintenance>;
+static_assert(sizeof(no_maintenance) == sizeof(hand));
+static_assert(sizeof(pool_access::record_t<no_maintenance>) == sizeof(hand::record));
+using maintained = ConnectionPool<FakeDriver, BackgroundMaintenance>;
+static_assert(sizeof(pool_access::record_t<maintained>) == sizeof(record_plus_maintenance));
+static_assert(sizeof(maintained) ==
+              sizeof(hand) + sizeof(detail::background_maintenance<pool_access::record_t<maintained>, tp>) +
+                  sizeof(detail::fork_link<true>));
+static_assert(sizeof(maintained::lease_type) == 2 * sizeof(void*));
+
 // Only time-based policies make the pool read its clock.
 static_assert(!plain::uses_clock && !ping_always::uses_clock && !forked::uses_clock);
 static_assert(recycled::uses_clock && pinged::uses_clock);

@@ -479,7 +479,10 @@ private:
         const time_point t = now();
         recycle_.on_connect(r->recycle, t);
         validation_.on_connect(r->validation, t);
-        if constexpr (maintains) r->maintenance.idle_since = r->maintenance.last_contact = clock_now();
+        if constexpr (maintains) {
+            r->maintenance.idle_since = r->maintenance.last_contact = clock_now();
+            r->maintenance.serial = maint_.next_serial();
+        }
         if constexpr (detects_fork) r->fork.generation = fork_policy_.generation();
         return r;
     }

@@ -51,6 +51,7 @@ template <class TimePoint>
 struct maintenance_state {
     TimePoint idle_since{};
     TimePoint last_contact{};
+    std::uint64_t serial = 0;  // tells a reused record slot from the connection a duty was for
 };
 
 /// No maintenance: every hook compiles to nothing; the pool keeps no state.
@@ -143,6 +144,9 @@ public:
     [[nodiscard]] std::exception_ptr failing_locked() const noexcept { return failures_ > 0 ? last_error_ : nullptr; }
 
     [[nodiscard]] std::size_t connecting_locked() const noexcept { return in_flight_; }
+
+    /// A new connection's serial (any thread).
+    std::uint64_t next_serial() noexcept { return serials_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
     /// pthread_atfork child handler (pool lock held, only the forking thread exists): the
     /// condition variable's waiters were the parent's workers; a notify on it could wait for
@@ -295,56 +299,85 @@ private:
             x % static_cast<std::uint64_t>(settings_.keepalive_jitter.count())));
     }
 
-    enum class duty { keep, ping, replace, retire };
+    enum class duty { keep, ping, replace, retire, retire_claimed };
+    struct job {
+        record* r;
+        std::uint64_t serial;
+        duty what;
+    };
 
-    // The timed duties: one pass over the open connections under the lock, claiming the idle
-    // ones; those needing I/O stay claimed and are served after the lock is released.
+    // The timed duties. Decided in one pass under the lock, which claims every idle
+    // connection only long enough to look at it; then each job claims its connection again
+    // just before its I/O (a request may have taken it meanwhile: then it is in use and
+    // needs nothing), so requests never find every idle connection held by a sweep.
     template <class Core>
     void sweep(Core& core, std::unique_lock<adaptive_mutex>& lock) {
         const time_point now = core.clock_now();
         next_sweep_ = now + std::chrono::duration_cast<typename time_point::duration>(settings_.tick);
-        std::vector<std::pair<record*, duty>> work;
-        std::size_t idle = 0;
-        for (std::size_t i = 0; i < core.store_.open_count(); ++i) {  // claim every idle connection
+        std::vector<record*> idle;
+        for (std::size_t i = 0; i < core.store_.open_count(); ++i) {
             record* r = core.store_.open_at(i);
             std::uint32_t seen = r->state().load(std::memory_order_relaxed);
             if (!is_parked(seen) || !r->state().compare_exchange_strong(seen, record_busy, std::memory_order_seq_cst))
                 continue;
-            if (seen == record_idle) r->maintenance.idle_since = r->maintenance.last_contact = now;  // used since the last sweep
-            ++idle;
-            work.emplace_back(r, classify(core, r, now));
+            if (seen == record_idle) r->maintenance.idle_since = r->maintenance.last_contact = now;  // used since
+            idle.push_back(r);
         }
-        // Idle timeout keeps min_idle: retire the longest idle first, down to min_idle.
-        std::sort(work.begin(), work.end(), [](const std::pair<record*, duty>& a, const std::pair<record*, duty>& b) {
-            return a.first->maintenance.idle_since < b.first->maintenance.idle_since;
+        // Idle timeout keeps min_idle: the longest idle go first, down to min_idle.
+        std::sort(idle.begin(), idle.end(), [](const record* a, const record* b) {
+            return a->maintenance.idle_since < b->maintenance.idle_since;
         });
-        for (auto& [r, d] : work) {
-            if (d != duty::retire) continue;
-            if (idle > core.options_.min_idle) --idle;
-            else d = duty::keep;
+        std::size_t remaining = idle.size();
+        std::vector<job> jobs;
+        for (record* r : idle) {
+            duty d = classify(core, r, now);
+            if (d == duty::retire) {
+                if (remaining > core.options_.min_idle) --remaining;
+                else d = duty::keep;
+            }
+            if (!core.park_marked_locked(r)) d = duty::retire_claimed;  // closed or invalidated: still ours
+            if (d != duty::keep) jobs.push_back({r, r->maintenance.serial, d});
         }
-        for (auto& [r, d] : work)
-            if (d == duty::keep && !core.park_marked_locked(r)) d = duty::retire;  // closed or invalidated
         lock.unlock();
-        for (auto& [r, d] : work) {
-            switch (d) {
-            case duty::keep: break;
-            case duty::ping: {
-                bool parked = false;
-                if (core.ping_claimed(r)) {
-                    lock.lock();
-                    r->maintenance.last_contact = core.clock_now();  // the server just heard from it
-                    parked = core.park_marked_locked(r);
-                    lock.unlock();
-                }
-                if (!parked) core.retire(r);  // dead (or the pool closed): the refill replaces it
-                break;
+        for (const job& j : jobs) {
+            if (j.what == duty::retire_claimed) {
+                core.retire(j.r);
+                continue;
             }
-            case duty::replace: replace(core, r); break;
-            case duty::retire: core.retire(r); break;
+            if (j.what == duty::replace) {  // the successor first, while the old one still serves
+                lock.lock();
+                if (core.has_room_locked() && failures_ == 0 && !stopping_) connect_one(core, lock);
+                lock.unlock();
             }
+            lock.lock();
+            const claim_result got = claim_again_locked(core, j);
+            lock.unlock();
+            if (got == claim_result::someone_elses_to_close) core.retire(j.r);
+            if (got != claim_result::mine) continue;
+            if (j.what == duty::ping && core.ping_claimed(j.r)) {
+                lock.lock();
+                j.r->maintenance.last_contact = core.clock_now();  // the server just heard from it
+                const bool parked = core.park_marked_locked(j.r);
+                lock.unlock();
+                if (parked) continue;
+            }
+            core.retire(j.r);  // idle too long, due for replacement, or dead: the refill replaces it
         }
         lock.lock();
+    }
+
+    enum class claim_result { mine, not_idle, someone_elses_to_close };
+
+    // Claims a job's connection again if it is still idle and still the same connection.
+    template <class Core>
+    claim_result claim_again_locked(Core& core, const job& j) noexcept {
+        std::uint32_t seen = j.r->state().load(std::memory_order_relaxed);
+        if (!is_parked(seen) || !j.r->state().compare_exchange_strong(seen, record_busy, std::memory_order_seq_cst))
+            return claim_result::not_idle;
+        if (j.r->maintenance.serial == j.serial) return claim_result::mine;
+        // Another connection now lives in that slot: give it back untouched (or, if the pool
+        // was closed or invalidated meanwhile, close it as a release would).
+        return core.park_marked_locked(j.r) ? claim_result::not_idle : claim_result::someone_elses_to_close;
     }
 
     template <class Core>
@@ -357,16 +390,6 @@ private:
         if (settings_.keepalive.count() > 0 && now - r->maintenance.last_contact >= settings_.keepalive - jitter_of(r))
             return duty::ping;
         return duty::keep;
-    }
-
-    // Opens the successor first (if a slot is free), then closes the old connection: in
-    // steady state no request ever finds an expired connection, nor pays for its replacement.
-    template <class Core>
-    void replace(Core& core, record* old) {
-        std::unique_lock lock(core.mutex_);
-        if (core.has_room_locked() && failures_ == 0) connect_one(core, lock);
-        lock.unlock();
-        core.retire(old);
     }
 
     MaintenanceSettings settings_;
@@ -383,6 +406,7 @@ private:
     std::exception_ptr last_error_;
     time_point next_sweep_{};
     std::uint64_t jitter_seed_ = 0x853c49e6748fea9bULL;
+    std::atomic<std::uint64_t> serials_{0};
 };
 
 template <class Policy, class Record, class TimePoint>
