@@ -25,6 +25,41 @@ concept DetachableDriver = requires(D& d, typename D::connection_type& c) {
     { d.detach(c) } noexcept;
 };
 
+/// What a look at a connection's socket, without sending a byte, tells.
+enum class SocketState {
+    open,    ///< nothing arrived while it sat idle: as far as a socket can tell, alive
+    closed,  ///< the server closed it (end of file, reset, error): dead
+    unsure,  ///< data arrived while idle (an error packet, or TLS records): ask the server
+};
+
+/// `d.socket_state(c)`: one non-blocking system call, no byte sent or consumed. Lets a
+/// validation policy find connections the server closed (idle kill, KILL, restart) without
+/// a round trip. It cannot see a network partition (nothing arrives): only a ping can.
+template <class D>
+concept SocketCheckDriver = requires(const D& d, const typename D::connection_type& c) {
+    { d.socket_state(c) } noexcept -> std::same_as<SocketState>;
+};
+
+/// `d.idle_limit(c)`: how long the server lets this connection sit idle before it closes
+/// it (MariaDB: the session's wait_timeout); zero if unknown. Called once per connection,
+/// right after connect (a round trip is acceptable there: with maintenance it is off the
+/// request path). The pool never hands out a connection idle longer than this, less a margin.
+template <class D>
+concept IdleLimitDriver = requires(D& d, typename D::connection_type& c) {
+    { d.idle_limit(c) } -> std::same_as<std::chrono::milliseconds>;
+};
+
+/// A session reset in two halves, so the request that releases a connection does not wait
+/// for it: `d.reset_start(c)` sends it and returns at once; `d.reset_finish(c)` waits for
+/// its reply (usually there already when the connection is next handed out) and restores
+/// the session's setup. Either returning false means the connection cannot be reused.
+enum class ResetProgress { failed, done, pending };
+template <class D>
+concept AsyncResetDriver = requires(D& d, typename D::connection_type& c) {
+    { d.reset_start(c) } -> std::same_as<ResetProgress>;
+    { d.reset_finish(c) } -> std::same_as<bool>;
+};
+
 } // namespace lifeguard
 
 #endif

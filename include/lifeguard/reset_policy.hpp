@@ -7,6 +7,7 @@
 #include <lifeguard/policy.hpp>
 
 #include <concepts>
+#include <utility>
 
 namespace lifeguard {
 
@@ -19,6 +20,16 @@ concept ResetPolicy = PolicyOfKind<P, reset_tag> &&
              detail::connection_state_t<P, TimePoint>& s) {
         { p.on_use(s) } noexcept;
         { p.on_return(d, c, s) } -> std::same_as<bool>;
+    };
+
+/// Optional: `p.on_checkout(d, c, s)` finishes, before the connection is handed out again,
+/// what on_return() started (a pipelined reset); false: close it instead. `p.pending(s)`
+/// says whether there is anything to finish.
+template <class P, class D, class TimePoint>
+concept PipelinedResetPolicy = ResetPolicy<P, D, TimePoint> &&
+    requires(const P& p, D& d, typename D::connection_type& c, detail::connection_state_t<P, TimePoint>& s) {
+        { p.pending(std::as_const(s)) } noexcept -> std::same_as<bool>;
+        { p.on_checkout(d, c, s) } -> std::same_as<bool>;
     };
 
 } // namespace lifeguard

@@ -36,10 +36,24 @@ using lifeguard::testing::FakeServer;
 using lifeguard::testing::ManualClock;
 using manual = lifeguard::UseClock<ManualClock>;
 
+// The fake driver without the optional capabilities (no async reset, no socket check, no idle
+// limit): exercises the pool's paths for drivers that offer only the Driver concept.
+struct PlainFakeDriver : FakeDriver {
+    using FakeDriver::FakeDriver;
+    void reset_start() = delete;
+    void socket_state() = delete;
+    void idle_limit() = delete;
+};
+static_assert(!lifeguard::AsyncResetDriver<PlainFakeDriver> && !lifeguard::SocketCheckDriver<PlainFakeDriver> &&
+              !lifeguard::IdleLimitDriver<PlainFakeDriver>);
+static_assert(lifeguard::AsyncResetDriver<FakeDriver> && lifeguard::SocketCheckDriver<FakeDriver> &&
+              lifeguard::IdleLimitDriver<FakeDriver>);
+
 struct server_fixture {
     server_fixture() { ManualClock::reset(); }
     FakeServer server;
     FakeDriver driver() { return FakeDriver(server); }
+    PlainFakeDriver plain_driver() { return PlainFakeDriver(server); }
 };
 
 // Turns a hang into a failure: aborts the test program with a message unless destroyed

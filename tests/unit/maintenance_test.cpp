@@ -324,8 +324,8 @@ BOOST_AUTO_TEST_CASE(with_maintenance_close_stops_the_workers_and_invalidate_ref
     until([&] { return pool.stats().idle == 2u && server.connects == 4u; });  // refilled in the background
     BOOST_TEST(server.closes == 2u);
     BOOST_TEST(pool.close());
-    BOOST_TEST(server.closes == 4u);
-    BOOST_TEST(server.open_connections() == 0u);
+    BOOST_TEST(server.open_connections() == 0u);  // whatever the workers had under way is closed too
+    BOOST_TEST(server.closes.load() == server.connects.load());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

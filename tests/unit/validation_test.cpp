@@ -84,3 +84,74 @@ BOOST_AUTO_TEST_CASE(ping_if_idle_rejects_a_negative_window) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(tiered_validation, server_fixture)
+
+using tiered = lifeguard::ConnectionPool<FakeDriver, lifeguard::TieredValidation, manual>;
+
+BOOST_AUTO_TEST_CASE(no_check_then_a_socket_check_then_a_ping_as_idle_time_grows) {
+    tiered pool(driver(), sized(1), lifeguard::TieredValidation(500ms, 30s));
+    FakeConnection* c = pool.acquire().get();
+    ManualClock::advance(400ms);
+    BOOST_TEST(pool.acquire().get() == c);
+    BOOST_TEST(server.socket_checks == 0u);  // within socket_after: trusted
+    ManualClock::advance(2s);
+    BOOST_TEST(pool.acquire().get() == c);
+    BOOST_TEST(server.socket_checks == 1u);  // a system call, no round trip
+    BOOST_TEST(server.pings == 0u);
+    ManualClock::advance(31s);
+    BOOST_TEST(pool.acquire().get() == c);
+    BOOST_TEST(server.pings == 1u);  // past ping_after: only a ping finds a network partition
+    BOOST_TEST(server.socket_checks == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_the_server_closed_is_found_by_the_socket_check_not_a_ping) {
+    tiered pool(driver(), sized(2), lifeguard::TieredValidation(500ms, 30s));
+    FakeConnection* c = pool.acquire().get();
+    server.kill_all();  // KILL, idle kill, restart: the server closed the socket
+    ManualClock::advance(1s);
+    auto lease = pool.acquire();
+    BOOST_TEST(lease.get() != c);
+    BOOST_TEST(c->closed);
+    BOOST_TEST(server.socket_checks == 1u);
+    BOOST_TEST(server.pings == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(bytes_waiting_on_an_idle_socket_are_settled_by_a_ping) {
+    // An error packet, or TLS records such as a session ticket: only the server can tell.
+    tiered pool(driver(), sized(1), lifeguard::TieredValidation(500ms, 30s));
+    FakeConnection* c = pool.acquire().get();
+    c->unread_bytes = true;
+    ManualClock::advance(1s);
+    BOOST_TEST(pool.acquire().get() == c);  // the ping says it is alive
+    BOOST_TEST(server.pings == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_idle_past_the_servers_limit_is_closed_without_a_ping) {
+    server.set_idle_limit(10s);  // the server's wait_timeout, learned at connect
+    tiered pool(driver(), sized(2), lifeguard::TieredValidation(500ms, 30s));
+    FakeConnection* c = pool.acquire().get();
+    BOOST_TEST(server.idle_limit_queries == 1u);
+    BOOST_TEST((lifeguard::TieredValidation::usable_idle(10s) == 9s));
+    ManualClock::advance(8s);
+    BOOST_TEST(pool.acquire().get() == c);  // within the limit less its margin: a socket check
+    ManualClock::advance(9500ms);
+    auto lease = pool.acquire();
+    BOOST_TEST(lease.get() != c);  // past it: dead or about to be, closed without asking
+    BOOST_TEST(c->closed);
+    BOOST_TEST(server.pings == 0u);
+    BOOST_TEST(server.socket_checks == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(without_the_driver_capabilities_the_tiers_fall_back_to_pings) {
+    lifeguard::ConnectionPool<PlainFakeDriver, lifeguard::TieredValidation, manual> pool(
+        plain_driver(), sized(1), lifeguard::TieredValidation(500ms, 30s));
+    FakeConnection* c = pool.acquire().get();
+    ManualClock::advance(1s);
+    BOOST_TEST(pool.acquire().get() == c);
+    BOOST_TEST(server.pings == 1u);  // no socket check available: a ping instead
+    BOOST_TEST(server.idle_limit_queries == 0u);
+    BOOST_CHECK_THROW(lifeguard::TieredValidation(1s, 500ms), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -479,6 +479,14 @@ private:
         const time_point t = now();
         recycle_.on_connect(r->recycle, t);
         validation_.on_connect(r->validation, t);
+        if constexpr (TieredValidationPolicy<validation_policy, time_point> && IdleLimitDriver<D>) {
+            std::chrono::milliseconds limit{0};
+            try {
+                limit = driver_.idle_limit(r->connection);
+            } catch (...) {  // unknown: the other tiers still apply
+            }
+            validation_.on_idle_limit(r->validation, limit);
+        }
         if constexpr (maintains) {
             r->maintenance.idle_since = r->maintenance.last_contact = clock_now();
             r->maintenance.serial = maint_.next_serial();
@@ -522,15 +530,49 @@ private:
     bool checkout(record* r) {
         const time_point t = now();
         bool ok = !recycle_.expired(r->recycle, t);
-        if (ok && validation_.needs_ping(std::as_const(r->validation), t)) {
-            try {
-                ok = driver_.ping(r->connection, options_.ping_timeout);
-            } catch (...) {
-                ok = false;  // a driver that throws from ping reports a dead connection
+        bool answered = false;  // the server just answered on it: nothing to validate
+        if constexpr (PipelinedResetPolicy<reset_policy, D, time_point>) {
+            if (ok && reset_.pending(std::as_const(r->reset))) {
+                ok = finish_reset(r);
+                answered = true;
             }
         }
+        if (ok && !answered) ok = validate(r, t);
         if (!ok) close_record(r);
         return ok;
+    }
+
+    // The validation policy's verdict, with the cheapest check that answers it.
+    bool validate(record* r, time_point t) {
+        if constexpr (TieredValidationPolicy<validation_policy, time_point>) {
+            switch (validation_.decide(std::as_const(r->validation), t)) {
+            case ValidationStep::none: return true;
+            case ValidationStep::discard: return false;  // idle past the server's limit: no ping
+            case ValidationStep::socket:
+                if constexpr (SocketCheckDriver<D>) {
+                    const SocketState s = driver_.socket_state(r->connection);
+                    if (s != SocketState::unsure) return s == SocketState::open;
+                }
+                [[fallthrough]];
+            case ValidationStep::ping: return ping_claimed(r);
+            }
+            return false;
+        } else {
+            return !validation_.needs_ping(std::as_const(r->validation), t) || ping_claimed(r);
+        }
+    }
+
+    // Completes a pipelined reset; false if it failed (or threw).
+    bool finish_reset(record* r) noexcept {
+        if constexpr (PipelinedResetPolicy<reset_policy, D, time_point>) {
+            try {
+                return reset_.on_checkout(driver_, r->connection, r->reset);
+            } catch (...) {
+                return false;
+            }
+        } else {
+            return true;
+        }
     }
 
     void on_use(record& r) noexcept { reset_.on_use(r.reset); }
@@ -607,6 +649,18 @@ private:
             return false;
         }
     }
+
+    // For maintenance: the idle time after which the server drops this connection, less a
+    // margin, if the validation policy learned it (TieredValidation); zero if unknown.
+    [[nodiscard]] std::chrono::milliseconds server_idle_limit(const record* r) const noexcept {
+        if constexpr (requires { r->validation.idle_limit_ms; })
+            return std::chrono::milliseconds(r->validation.idle_limit_ms);
+        else
+            return std::chrono::milliseconds(0);
+    }
+    // For maintenance: a keepalive ping succeeded; for validation the connection has just
+    // been in touch with the server, as after a release.
+    void server_answered(record* r) noexcept { validation_.on_release(r->validation, now()); }
 
     // For maintenance: closes a claimed connection.
     void retire(record* r) noexcept { close_record(r); }

@@ -357,6 +357,7 @@ private:
             if (j.what == duty::ping && core.ping_claimed(j.r)) {
                 lock.lock();
                 j.r->maintenance.last_contact = core.clock_now();  // the server just heard from it
+                core.server_answered(j.r);
                 const bool parked = core.park_marked_locked(j.r);
                 lock.unlock();
                 if (parked) continue;
@@ -387,8 +388,14 @@ private:
             return duty::replace;
         if (settings_.idle_timeout.count() > 0 && now - r->maintenance.idle_since >= settings_.idle_timeout)
             return duty::retire;
-        if (settings_.keepalive.count() > 0 && now - r->maintenance.last_contact >= settings_.keepalive - jitter_of(r))
-            return duty::ping;
+        // The server's own idle limit, when the validation policy learned it: past it the
+        // connection is dead or about to be (retire, no ping); keepalives come at half of it.
+        const std::chrono::milliseconds usable = core.server_idle_limit(r);
+        const auto silent = now - r->maintenance.last_contact;
+        if (usable.count() > 0 && silent >= usable) return duty::retire;
+        auto due = settings_.keepalive;
+        if (usable.count() > 0 && (due.count() == 0 || usable / 2 < due)) due = usable / 2;
+        if (due.count() > 0 && silent >= due - std::min(jitter_of(r), due / 4)) return duty::ping;
         return duty::keep;
     }
 

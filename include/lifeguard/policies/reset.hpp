@@ -7,14 +7,18 @@
 //                       Needs driver.in_transaction(c) and driver.rollback(c).
 //   ResetOnReturn     - reset the whole session (MariaDB: mysql_reset_connection): roll
 //                       back, drop temporary tables and user variables, close prepared
-//                       statements. Skipped for a lease whose handle was never taken
-//                       (Lease::get), the only case a client can prove clean: the server
-//                       status describes the last statement only, not the session.
-//                       Needs driver.reset_session(c).
+//                       statements, then restore the session's setup (init_command).
+//                       Skipped for a lease whose handle was never taken (Lease::get), the
+//                       only case a client can prove clean: the server status describes the
+//                       last statement only, not the session. Needs driver.reset_session(c).
+//                       With a driver that can split it (AsyncResetDriver, as MariaDB's), the
+//                       releasing request only sends the reset; its reply is read when the
+//                       connection is next handed out (by then it has usually arrived).
 // A reset that fails closes the connection instead of returning it.
 #ifndef LIFEGUARD_POLICIES_RESET_HPP
 #define LIFEGUARD_POLICIES_RESET_HPP
 
+#include <lifeguard/driver_capabilities.hpp>
 #include <lifeguard/policy.hpp>
 
 #include <concepts>
@@ -50,6 +54,7 @@ struct ResetOnReturn {
     template <class TimePoint>
     struct connection_state {
         bool used = false;
+        bool pending = false;  // a reset was sent; its reply is still to be read
     };
     template <class TimePoint>
     void on_use(connection_state<TimePoint>& s) const noexcept { s.used = true; }
@@ -60,7 +65,25 @@ struct ResetOnReturn {
     [[nodiscard]] bool on_return(D& d, typename D::connection_type& c, connection_state<TimePoint>& s) const {
         if (!s.used) return true;
         s.used = false;
-        return d.reset_session(c);
+        if constexpr (AsyncResetDriver<D>) {
+            switch (d.reset_start(c)) {
+            case ResetProgress::pending: s.pending = true; return true;
+            case ResetProgress::done: return true;
+            case ResetProgress::failed: return false;
+            }
+            return false;
+        } else {
+            return d.reset_session(c);
+        }
+    }
+    template <class TimePoint>
+    [[nodiscard]] bool pending(const connection_state<TimePoint>& s) const noexcept { return s.pending; }
+    template <class D, class TimePoint>
+    [[nodiscard]] bool on_checkout(D& d, typename D::connection_type& c, connection_state<TimePoint>& s) const {
+        if (!s.pending) return true;
+        s.pending = false;
+        if constexpr (AsyncResetDriver<D>) return d.reset_finish(c);
+        else return true;
     }
 };
 

@@ -4,6 +4,8 @@
 #ifndef LIFEGUARD_TESTING_FAKE_DRIVER_HPP
 #define LIFEGUARD_TESTING_FAKE_DRIVER_HPP
 
+#include <lifeguard/driver_capabilities.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -30,6 +32,8 @@ struct FakeConnection {
     std::uint64_t session_changes = 0; ///< state a reset would clear (variables, temp tables)
     std::uint64_t queries = 0;
     std::atomic<int> holders{0};       ///< for stress tests: leases currently holding it
+    bool unread_bytes = false;         ///< data arrived while idle: its socket state is "unsure"
+    bool reset_pending = false;        ///< reset_start() was called, reset_finish() not yet
 };
 
 /// What a failed FakeDriver::connect throws.
@@ -56,6 +60,15 @@ public:
     std::atomic<std::uint64_t> rollbacks{0};
     std::atomic<std::uint64_t> resets{0};
     std::atomic<std::uint64_t> io_after_dispose{0};  ///< any call on a closed or abandoned connection
+    std::atomic<std::uint64_t> socket_checks{0};
+    std::atomic<std::uint64_t> idle_limit_queries{0};
+    std::atomic<std::uint64_t> reset_starts{0};
+    std::atomic<std::uint64_t> reset_finishes{0};
+
+    /// The idle limit idle_limit() reports (0: unknown, the default).
+    void set_idle_limit(std::chrono::milliseconds limit) noexcept { idle_limit_ms_.store(limit.count()); }
+    /// While set, every reset (reset_session, reset_start/finish) fails.
+    void fail_resets(bool on) noexcept { failing_resets_.store(on); }
 
     /// The next `n` connects throw FakeConnectError.
     void fail_next_connects(std::uint64_t n) noexcept { failing_connects_.store(n); }
@@ -161,6 +174,8 @@ private:
     std::mutex gate_mutex_;
     std::condition_variable gate_;
     bool held_ = false;
+    std::atomic<std::int64_t> idle_limit_ms_{0};
+    std::atomic<bool> failing_resets_{false};
     std::atomic<std::uint64_t> failing_connects_{0};
     std::atomic<bool> failing_pings_{false};
     std::atomic<std::int64_t> connect_delay_us_{0};
@@ -223,7 +238,35 @@ public:
         ++server_->resets;
         c->in_transaction = false;
         c->session_changes = 0;
-        return c->alive.load();
+        return c->alive.load() && !server_->failing_resets_.load();
+    }
+
+    /// Models lifeguard::SocketCheckDriver: `closed` once the server dropped the connection,
+    /// `unsure` if FakeConnection::unread_bytes is set.
+    [[nodiscard]] SocketState socket_state(const connection_type& c) const noexcept {
+        ++server_->socket_checks;
+        if (!c->alive.load()) return SocketState::closed;
+        return c->unread_bytes ? SocketState::unsure : SocketState::open;
+    }
+    /// Models lifeguard::IdleLimitDriver: FakeServer::set_idle_limit's value.
+    std::chrono::milliseconds idle_limit(connection_type&) {
+        ++server_->idle_limit_queries;
+        return std::chrono::milliseconds(server_->idle_limit_ms_.load());
+    }
+    /// Models lifeguard::AsyncResetDriver: the reset is "sent"; reset_finish() completes it.
+    ResetProgress reset_start(connection_type& c) {
+        if (!server_->touch(c)) return ResetProgress::failed;
+        ++server_->reset_starts;
+        c->reset_pending = true;
+        return ResetProgress::pending;
+    }
+    bool reset_finish(connection_type& c) {
+        if (!server_->touch(c) || !c->reset_pending) return false;
+        c->reset_pending = false;
+        ++server_->reset_finishes;
+        c->in_transaction = false;
+        c->session_changes = 0;
+        return c->alive.load() && !server_->failing_resets_.load();
     }
 
     [[nodiscard]] FakeServer& server() const noexcept { return *server_; }
