@@ -23,6 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include <pthread.h>
+#include <sched.h>
+
 namespace {
 
 using clock_type = std::chrono::steady_clock;
@@ -32,6 +35,13 @@ void busy_for(std::chrono::microseconds d) {
     const auto until = clock_type::now() + d;
     while (clock_type::now() < until) {
     }
+}
+
+void pin_to_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<unsigned>(cpu) % std::max(1u, std::thread::hardware_concurrency()), &set);
+    (void)pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
 struct percentiles {
@@ -51,15 +61,17 @@ percentiles recycle_run(std::chrono::milliseconds duration, Values... values) {
     Pool pool(bench::FakeDriver(server), o, lifeguard::RecycleAfter(std::chrono::seconds(1), std::chrono::milliseconds(200)),
               values...);
     server.set_connect_delay(std::chrono::milliseconds(5));
-    std::vector<std::vector<double>> latencies(2);
+    std::vector<std::vector<double>> latencies(2), waits(2);
     std::vector<std::thread> threads;
     const auto until = clock_type::now() + duration;
     for (int t = 0; t < 2; ++t)
         threads.emplace_back([&, t] {
+            pin_to_cpu(t);  // one request thread per CPU: preemption is the VM's, not each other's
             while (clock_type::now() < until) {
                 const auto start = clock_type::now();
                 {
                     auto lease = pool.acquire();
+                    waits[t].push_back(us(clock_type::now() - start).count());
                     busy_for(std::chrono::microseconds(200));
                 }
                 latencies[t].push_back(us(clock_type::now() - start).count());
@@ -73,7 +85,13 @@ percentiles recycle_run(std::chrono::milliseconds duration, Values... values) {
         std::sort(v.begin(), v.end());
         std::fprintf(stderr, "n=%zu top:", v.size());
         for (std::size_t i = v.size() > 10 ? v.size() - 10 : 0; i < v.size(); ++i) std::fprintf(stderr, " %.0f", v[i]);
-        std::fprintf(stderr, " connects=%llu\n", (unsigned long long)server.connects.load());
+        std::fprintf(stderr, " connects=%llu", (unsigned long long)server.connects.load());
+        auto w = waits[0];
+        w.insert(w.end(), waits[1].begin(), waits[1].end());
+        std::sort(w.begin(), w.end());
+        std::fprintf(stderr, " acquire top:");
+        for (std::size_t i = w.size() > 6 ? w.size() - 6 : 0; i < w.size(); ++i) std::fprintf(stderr, " %.0f", w[i]);
+        std::fprintf(stderr, "\n");
     }
     return summarize(latencies[0]);
 }
