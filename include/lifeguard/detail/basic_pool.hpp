@@ -185,6 +185,7 @@ public:
     /// back. Waits up to `wait` for the leases (a drain); true if every connection is closed.
     /// Safe to call again; the destructor calls it with no wait.
     bool close(std::chrono::milliseconds wait = std::chrono::milliseconds::zero()) {
+        if constexpr (detects_fork) detect_unhandled_fork();
         std::vector<record*> idle;
         {
             std::lock_guard lock(mutex_);
