@@ -16,17 +16,19 @@ namespace lifeguard {
 /// acquire() found every connection in use for the whole acquire_timeout.
 class AcquireTimeout : public std::runtime_error {
 public:
-    AcquireTimeout(const PoolStats& stats, std::chrono::milliseconds waited)
-        : std::runtime_error(describe(stats, waited)), stats_(stats) {}
+    /// @param detail what the pool adds: the last connect error while connects fail, the age of
+    ///        the longest-held lease (with an observer that tracks leases); starts with "; ".
+    AcquireTimeout(const PoolStats& stats, std::chrono::milliseconds waited, const std::string& detail = {})
+        : std::runtime_error(describe(stats, waited, detail)), stats_(stats) {}
 
     /// The pool's counters when the wait gave up.
     [[nodiscard]] const PoolStats& stats() const noexcept { return stats_; }
 
 private:
-    static std::string describe(const PoolStats& s, std::chrono::milliseconds waited) {
+    static std::string describe(const PoolStats& s, std::chrono::milliseconds waited, const std::string& detail) {
         return "lifeguard: no connection available after waiting " + std::to_string(waited.count()) +
                " ms (max_size " + std::to_string(s.max_size) + ", in use " + std::to_string(s.in_use) +
-               ", idle " + std::to_string(s.idle) + ", other waiters " + std::to_string(s.waiters) +
+               ", idle " + std::to_string(s.idle) + ", other waiters " + std::to_string(s.waiters) + detail +
                "). Release leases sooner (a lease held across slow work blocks others), or raise "
                "PoolOptions::max_size or acquire_timeout";
     }

@@ -16,6 +16,8 @@ struct fork_tag {};        ///< ForkPolicy: what happens to connections inherite
 struct reset_tag {};       ///< ResetPolicy: how session state is cleared on return
 struct clock_tag {};       ///< ClockPolicy: which clock time-based policies read
 struct maintenance_tag {}; ///< MaintenancePolicy: what happens between requests (background work)
+struct observer_tag {};    ///< ObserverPolicy: who hears of the pool's events (metrics, leak detection)
+struct setup_tag {};       ///< SetupPolicy: what runs on every new (and every reset) session
 
 /// A type that declares a policy kind.
 template <class P>

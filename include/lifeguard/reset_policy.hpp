@@ -32,6 +32,12 @@ concept PipelinedResetPolicy = ResetPolicy<P, D, TimePoint> &&
         { p.on_checkout(d, c, s) } -> std::same_as<bool>;
     };
 
+namespace detail {
+/// Whether a reset policy clears the whole session (so a SetupPolicy runs again after it).
+template <class P>
+inline constexpr bool resets_session = requires { requires P::clears_session; };
+} // namespace detail
+
 } // namespace lifeguard
 
 #endif

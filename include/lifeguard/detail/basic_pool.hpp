@@ -30,6 +30,7 @@
 #include <lifeguard/detail/fork_registry.hpp>
 #include <lifeguard/detail/lock.hpp>
 #include <lifeguard/detail/maintenance.hpp>
+#include <lifeguard/detail/observe.hpp>
 #include <lifeguard/detail/record.hpp>
 #include <lifeguard/detail/record_store.hpp>
 #include <lifeguard/detail/spin.hpp>
@@ -84,6 +85,8 @@ class basic_pool {
     using fork_policy = typename Config::fork;
     using reset_policy = typename Config::reset;
     using maintenance_policy = typename Config::maintenance;
+    using observer_policy = typename Config::observer;
+    using setup_policy = typename Config::setup;
 
 public:
     using driver_type = D;
@@ -98,6 +101,7 @@ public:
     // Pools whose lock other threads of theirs may hold (maintenance workers) or that detect
     // forks take part in the pthread_atfork handlers: a child never inherits their lock held.
     static constexpr bool joins_fork_handlers = detects_fork || maintains;
+    static constexpr bool tracks_leases = observer_policy::tracks_leases;
 
     /// Opens options.min_idle connections before returning; if one fails, the ones already
     /// opened are closed and the driver's exception propagates.
@@ -112,7 +116,9 @@ public:
           reset_(pick_policy<reset_policy>(std::forward<Values>(values)...)),
           store_(storage_slots(options_.max_size)),
           hint_way_(next_hint_way.fetch_add(1, std::memory_order_relaxed) % hint_ways),
-          maint_(pick_policy<maintenance_policy>(std::forward<Values>(values)...)) {
+          maint_(pick_policy<maintenance_policy>(std::forward<Values>(values)...)),
+          observer_(pick_policy<observer_policy>(std::forward<Values>(values)...)),
+          setup_(pick_policy<setup_policy>(std::forward<Values>(values)...)) {
         // Checked (with a sentence) inside; not asserted again here: one mistake, one error.
         [[maybe_unused]] constexpr bool values_ok = check_constructor_values<Config, Values...>();
         if constexpr (joins_fork_handlers) {
@@ -171,6 +177,7 @@ public:
     [[nodiscard]] PoolStats stats() const {
         auto* self = const_cast<basic_pool*>(this);  // a child's first look disposes of the parent's
         if constexpr (detects_fork) detect_unhandled_fork();
+        const report_on_exit reporter{*self};
         std::lock_guard lock(mutex_);
         self->after_fork_locked();
         return stats_locked();
@@ -197,7 +204,8 @@ public:
             idle = claim_all_idle_locked();
         }
         if constexpr (maintains) maint_.stop(*this);
-        for (record* r : idle) close_record(r);
+        report_inherited();
+        for (record* r : idle) close_record(r, CloseReason::pool_closed);
         const auto deadline = saturating_add(steady::now(), wait);
         for (auto pause = std::chrono::milliseconds(1);; pause = std::min(pause * 2, std::chrono::milliseconds(20))) {
             {
@@ -222,7 +230,8 @@ public:
             for (std::size_t i = 0; i < store_.open_count(); ++i) store_.doom_locked(store_.open_at(i));
             if (store_.doomed_count_locked() > 0) waiters_.fetch_or(slow_bit, std::memory_order_seq_cst);
         }
-        for (record* r : idle) close_record(r);
+        report_inherited();
+        for (record* r : idle) close_record(r, CloseReason::invalidated);
     }
 
 private:
@@ -235,7 +244,8 @@ private:
     using record = detail::record<connection_type, connection_state_t<recycle_policy, time_point>,
                                   connection_state_t<validation_policy, time_point>,
                                   connection_state_t<reset_policy, time_point>,
-                                  maintenance_state_t<maintenance_policy, time_point>, no_state<int>, detects_fork>;
+                                  maintenance_state_t<maintenance_policy, time_point>,
+                                  observer_state_t<observer_policy, time_point>, detects_fork>;
     using maintenance_engine = maintenance_engine_t<maintenance_policy, record, time_point>;
     using waiter_type = waiter<record>;
     using steady = std::chrono::steady_clock;
@@ -280,20 +290,39 @@ private:
             auto* r = static_cast<record*>(hinted);
             if (claim(r->state())) {
                 if (inherited(r)) release_inherited(r);
-                else if (checkout(r)) return handed_out(r);
+                else if (checkout(r)) return handed_out(r, wait_started{});
             }
         }
         return acquire_slow(wait, timeout);
     }
 
+    // When an acquire began to wait, for observers of events::Acquired; empty (no clock read)
+    // when nobody listens or the connection came without waiting.
+    struct wait_started {
+        std::int64_t ns = 0;
+    };
+    static constexpr bool times_acquires =
+        observes<observer_policy, events::Acquired> || observes<observer_policy, events::AcquireTimedOut>;
+
     // Every lease, new connection or reused, passes here once.
-    record* handed_out(record* r) noexcept {
+    record* handed_out(record* r, wait_started waited) noexcept {
         if constexpr (CheckoutHook<recycle_policy, time_point>) recycle_.on_checkout(r->recycle, now());
+        if constexpr (tracks_leases || observes<observer_policy, events::Acquired>) {
+            const std::int64_t t = waited.ns != 0 || tracks_leases ? steady_ns() : 0;
+            notify(observer_, events::Acquired{std::chrono::nanoseconds(waited.ns != 0 ? t - waited.ns : 0),
+                                               waited.ns != 0});
+            if constexpr (tracks_leases) {
+                r->observer.lease.started_ns.store(t, std::memory_order_relaxed);
+                if constexpr (requires { observer_.lease_started(r->observer.state); })
+                    observer_.lease_started(r->observer.state);
+            }
+        }
         return r;
     }
 
     record* acquire_slow(bool wait, std::chrono::milliseconds timeout) {
         if constexpr (detects_fork) detect_unhandled_fork();
+        const wait_started started{times_acquires ? steady_ns() : 0};
         // Read only when needed: connecting or waiting.
         steady::time_point deadline{};
         bool have_deadline = false;
@@ -309,6 +338,7 @@ private:
             }
             return deadline;
         };
+        const report_on_exit reporter{*this};  // events of a forked child's first use, after unlocking
         std::unique_lock lock(mutex_);
         for (;;) {
             after_fork_locked();
@@ -329,23 +359,52 @@ private:
                 } else {
                     if (has_room_locked()) {
                         ++open_;
-                        return handed_out(open_new(lock, deadline_now()));
+                        return handed_out(open_new(lock, deadline_now()), started);
                     }
                     if (!wait) return nullptr;
                 }
-                r = wait_locked(lock, deadline_now(), timeout);
-                if (r == nullptr) return handed_out(open_new(lock, deadline));  // handed a free slot
+                bool timed_out = false;
+                r = wait_locked(lock, deadline_now(), timed_out);
+                if (timed_out) {
+                    AcquireTimeout error(stats_locked(), timeout == use_option ? options_.acquire_timeout : timeout,
+                                         timeout_detail_locked());
+                    lock.unlock();
+                    if constexpr (times_acquires)
+                        notify(observer_, events::AcquireTimedOut{std::chrono::nanoseconds(steady_ns() - started.ns)});
+                    throw error;
+                }
+                if (r == nullptr) return handed_out(open_new(lock, deadline), started);  // handed a free slot
             }
             lock.unlock();
-            if (checkout(r)) return handed_out(r);
+            if (checkout(r)) return handed_out(r, started);
             lock.lock();
         }
     }
 
+    // What AcquireTimeout adds: the last connect error while connects fail, the oldest lease.
+    [[nodiscard]] std::string timeout_detail_locked() const {
+        std::string detail;
+        if constexpr (maintains) {
+            if (auto failing = maint_.failing_locked()) detail += "; connects are failing: " + what_of(failing);
+        }
+        if constexpr (tracks_leases) {
+            std::int64_t oldest = 0;
+            for (std::size_t i = 0; i < store_.open_count(); ++i) {
+                const record* r = store_.open_at(i);
+                if (is_parked(r->state().load(std::memory_order_relaxed))) continue;
+                const std::int64_t started = r->observer.lease.started_ns.load(std::memory_order_relaxed);
+                if (started != 0 && (oldest == 0 || started < oldest)) oldest = started;
+            }
+            if (oldest != 0)
+                detail += "; the longest-held lease has been out for " +
+                          std::to_string((steady_ns() - oldest) / 1'000'000) + " ms";
+        }
+        return detail;
+    }
+
     // Queues the caller until a release hands it a connection (returned) or a freed slot
-    // (nullptr; counted in open_, lock held), or the deadline passes (AcquireTimeout).
-    record* wait_locked(std::unique_lock<adaptive_mutex>& lock, steady::time_point deadline,
-                        std::chrono::milliseconds timeout) {
+    // (nullptr; counted in open_, lock held), or the deadline passes (`timed_out`, lock held).
+    record* wait_locked(std::unique_lock<adaptive_mutex>& lock, steady::time_point deadline, bool& timed_out) {
         waiter_type w;
         queue_.push(w);
         const std::size_t waiting = waiters_.fetch_add(1, std::memory_order_seq_cst) + 1;
@@ -365,7 +424,8 @@ private:
                     queue_.remove(w);
                     waiters_.fetch_sub(1, std::memory_order_relaxed);
                     spin_.record(steady::now() - queued_at);
-                    throw AcquireTimeout(stats_locked(), timeout == use_option ? options_.acquire_timeout : timeout);
+                    timed_out = true;
+                    return nullptr;
                 }
             }
         }
@@ -428,7 +488,7 @@ private:
         lock.unlock();
         record* r;
         try {
-            r = construct_record(memory, deadline);
+            r = construct_record(memory, deadline, false);
         } catch (...) {
             std::lock_guard relock(mutex_);
             store_.give_back_locked(memory);  // never became a record
@@ -460,7 +520,7 @@ private:
         std::unique_lock lock(mutex_);
         const std::uint64_t epoch = store_.invalidations_locked();
         lock.unlock();
-        record* r = construct_record(memory, never);
+        record* r = construct_record(memory, never, true);
         lock.lock();
         publish_locked(r, epoch);
         return r;
@@ -473,9 +533,32 @@ private:
         return driver_.connect();
     }
 
-    // Connects into reserved memory, outside the lock; the record is busy, not yet listed.
-    record* construct_record(void* memory, steady::time_point deadline) {
-        record* r = ::new (memory) record(connect_until(deadline));
+    // Connects into reserved memory, outside the lock, and sets the session up; the record is
+    // busy, not yet listed. A failed connect or setup leaves nothing behind and throws.
+    record* construct_record(void* memory, steady::time_point deadline, bool in_background) {
+        constexpr bool timed = observes<observer_policy, events::ConnectionOpened> ||
+                               observes<observer_policy, events::ConnectFailed>;
+        const std::int64_t t0 = timed ? steady_ns() : 0;
+        record* r = nullptr;
+        try {
+            r = ::new (memory) record(connect_until(deadline));
+            if constexpr (setup_policy::active) {
+                try {
+                    setup_.setup(driver_, r->connection);
+                } catch (...) {
+                    driver_.close(r->connection);
+                    r->~record();
+                    throw;
+                }
+            }
+        } catch (...) {
+            if constexpr (timed)
+                notify(observer_, events::ConnectFailed{std::current_exception(),
+                                                        std::chrono::nanoseconds(steady_ns() - t0), in_background});
+            throw;
+        }
+        if constexpr (timed)
+            notify(observer_, events::ConnectionOpened{std::chrono::nanoseconds(steady_ns() - t0), in_background});
         r->state().store(record_busy, std::memory_order_relaxed);  // published under the lock later
         const time_point t = now();
         recycle_.on_connect(r->recycle, t);
@@ -530,17 +613,40 @@ private:
     // A reused connection: false if a policy retired it (it is closed and its slot freed).
     bool checkout(record* r) {
         const time_point t = now();
-        bool ok = !recycle_.expired(r->recycle, t);
-        bool answered = false;  // the server just answered on it: nothing to validate
+        if (recycle_.expired(r->recycle, t)) {
+            close_record(r, CloseReason::expired);
+            return false;
+        }
         if constexpr (PipelinedResetPolicy<reset_policy, D, time_point>) {
-            if (ok && reset_.pending(std::as_const(r->reset))) {
-                ok = finish_reset(r);
-                answered = true;
+            if (reset_.pending(std::as_const(r->reset))) {  // the server answers: nothing to validate
+                CloseReason failed = CloseReason::failed_reset;
+                if (!finish_reset(r) || failed_setup_after_reset(r, failed)) {
+                    close_record(r, failed);
+                    return false;
+                }
+                return true;
             }
         }
-        if (ok && !answered) ok = validate(r, t);
-        if (!ok) close_record(r);
-        return ok;
+        if (!validate(r, t)) {
+            close_record(r, CloseReason::failed_validation);
+            return false;
+        }
+        return true;
+    }
+
+    // After a reset that cleared the session: the setup again. True if it failed (`reason` set).
+    bool failed_setup_after_reset(record* r, CloseReason& reason) noexcept {
+        if constexpr (setup_policy::active && resets_session<reset_policy>) {
+            try {
+                setup_.setup(driver_, r->connection);
+            } catch (...) {
+                reason = CloseReason::failed_setup;
+                return true;
+            }
+        }
+        (void)r;
+        (void)reason;
+        return false;
     }
 
     // The validation policy's verdict, with the cheapest check that answers it.
@@ -548,19 +654,25 @@ private:
         if constexpr (TieredValidationPolicy<validation_policy, time_point>) {
             switch (validation_.decide(std::as_const(r->validation), t)) {
             case ValidationStep::none: return true;
-            case ValidationStep::discard: return false;  // idle past the server's limit: no ping
+            case ValidationStep::discard: return validated(ValidationStep::discard, false);  // past the server's limit
             case ValidationStep::socket:
                 if constexpr (SocketCheckDriver<D>) {
                     const SocketState s = driver_.socket_state(r->connection);
-                    if (s != SocketState::unsure) return s == SocketState::open;
+                    if (s != SocketState::unsure) return validated(ValidationStep::socket, s == SocketState::open);
                 }
                 [[fallthrough]];
-            case ValidationStep::ping: return ping_claimed(r);
+            case ValidationStep::ping: return validated(ValidationStep::ping, ping_claimed(r));
             }
             return false;
         } else {
-            return !validation_.needs_ping(std::as_const(r->validation), t) || ping_claimed(r);
+            return !validation_.needs_ping(std::as_const(r->validation), t) ||
+                   validated(ValidationStep::ping, ping_claimed(r));
         }
+    }
+
+    bool validated(ValidationStep check, bool passed) noexcept {
+        notify(observer_, events::Validated{check, passed});
+        return passed;
     }
 
     // Completes a pipelined reset; false if it failed (or threw).
@@ -572,6 +684,7 @@ private:
                 return false;
             }
         } else {
+            (void)r;
             return true;
         }
     }
@@ -583,20 +696,34 @@ private:
             release_inherited(r);
             return;
         }
+        if constexpr (tracks_leases) lease_ended(r);
+        CloseReason reason = discard ? CloseReason::discarded : CloseReason::broken;
         bool reuse = !discard && !driver_.is_broken(r->connection);
         if constexpr (!std::is_same_v<reset_policy, NoReset>) {
             if (reuse) {
+                reason = CloseReason::failed_reset;
                 try {
                     reuse = reset_.on_return(driver_, r->connection, r->reset);
                 } catch (...) {
                     reuse = false;
                 }
+                if constexpr (setup_policy::active && resets_session<reset_policy>) {
+                    // A synchronous reset is complete here: set the session up again (a pipelined
+                    // one is completed, and set up, by the next checkout).
+                    bool pending = false;
+                    if constexpr (PipelinedResetPolicy<reset_policy, D, time_point>)
+                        pending = reset_.pending(std::as_const(r->reset));
+                    if (reuse && !pending && failed_setup_after_reset(r, reason)) reuse = false;
+                }
             }
         }
         const time_point t = now();
-        if (reuse && recycle_.expired(std::as_const(r->recycle), t)) reuse = false;
+        if (reuse && recycle_.expired(std::as_const(r->recycle), t)) {
+            reuse = false;
+            reason = CloseReason::expired;
+        }
         if (!reuse) {
-            close_record(r);
+            close_record(r, reason);
             return;
         }
         validation_.on_release(r->validation, t);
@@ -609,12 +736,24 @@ private:
         give_or_close(r, record_idle);
     }
 
+    // A lease ends: the time held, to the observer.
+    void lease_ended(record* r) noexcept {
+        if constexpr (tracks_leases) {
+            const std::int64_t started = r->observer.lease.started_ns.exchange(0, std::memory_order_relaxed);
+            const auto held = std::chrono::nanoseconds(started != 0 ? steady_ns() - started : 0);
+            if constexpr (requires { observer_.lease_ended(r->observer.state, held); })
+                observer_.lease_ended(r->observer.state, held);
+            notify(observer_, events::Released{held});
+        }
+    }
+
     // Slow release: under the lock, to a waiter, parked, or closed (pool closed, invalidated).
     void give_or_close(record* r, std::uint32_t parked_as) noexcept {
         std::unique_lock lock(mutex_);
+        const bool closed = closed_locked();
         if (!give_locked(r, parked_as)) {
             lock.unlock();
-            close_record(r);
+            close_record(r, closed ? CloseReason::pool_closed : CloseReason::invalidated);
         }
     }
 
@@ -663,10 +802,21 @@ private:
     // been in touch with the server, as after a release.
     void server_answered(record* r) noexcept { validation_.on_release(r->validation, now()); }
 
-    // For maintenance: closes a claimed connection.
-    void retire(record* r) noexcept { close_record(r); }
+    // For maintenance: a lease still out, to observers that watch leases (under the lock).
+    void observer_lease_check(record* r, std::chrono::nanoseconds held) noexcept {
+        if constexpr (tracks_leases && requires { observer_.lease_check(r->observer.state, held); })
+            observer_.lease_check(r->observer.state, held);
+    }
+    // For maintenance: what observers queued under the lock, delivered after it.
+    void observer_flush() noexcept {
+        if constexpr (requires { observer_.flush(); }) observer_.flush();
+    }
 
-    void close_record(record* r) noexcept {
+    // For maintenance: closes a claimed connection.
+    void retire(record* r, CloseReason reason) noexcept { close_record(r, reason); }
+
+    void close_record(record* r, CloseReason reason) noexcept {
+        notify(observer_, events::ConnectionClosed{reason});
         driver_.close(r->connection);
         std::lock_guard lock(mutex_);
         store_.remove_open_locked(r);
@@ -686,11 +836,28 @@ private:
     // parent's. Not counted in the child's open_ (after_fork_locked reset it).
     void release_inherited(record* r) noexcept {
         fork_policy_.dispose_inherited(driver_, r->connection);  // no I/O
-        std::lock_guard lock(mutex_);
-        after_fork_locked();
-        if constexpr (detects_fork) --inherited_busy_;
-        free_record_locked(r);
+        {
+            std::lock_guard lock(mutex_);
+            after_fork_locked();
+            if constexpr (detects_fork) --inherited_busy_;
+            free_record_locked(r);
+        }
+        notify(observer_, events::ConnectionClosed{CloseReason::inherited});
+        report_inherited();
     }
+
+    // Inherited connections abandoned under the lock are reported after it is released.
+    static constexpr bool reports_closes = observes<observer_policy, events::ConnectionClosed>;
+    void report_inherited() noexcept {
+        if constexpr (reports_closes && detects_fork) {
+            for (std::size_t n = inherited_to_report_.exchange(0, std::memory_order_relaxed); n > 0; --n)
+                notify(observer_, events::ConnectionClosed{CloseReason::inherited});
+        }
+    }
+    struct report_on_exit {
+        basic_pool& pool;
+        ~report_on_exit() { pool.report_inherited(); }
+    };
 
     [[nodiscard]] bool forked_locked() const noexcept {
         if constexpr (detects_fork) return fork_.generation != fork_policy_.generation();
@@ -709,6 +876,7 @@ private:
                 if (claim_any_parked(r->state())) {  // idle in the parent
                     fork_policy_.dispose_inherited(driver_, r->connection);
                     free_record_locked(r);
+                    if constexpr (reports_closes) inherited_to_report_.fetch_add(1, std::memory_order_relaxed);
                 } else {  // leased in the parent: disposed of if released here (release_inherited)
                     ++inherited_busy_;
                 }
@@ -772,6 +940,10 @@ private:
     std::atomic<std::size_t> waiters_{0};
     spin_tuner spin_;
     [[no_unique_address]] maintenance_engine maint_;
+    [[no_unique_address]] observer_policy observer_;
+    [[no_unique_address]] setup_policy setup_;
+    [[no_unique_address]] std::conditional_t<reports_closes && detects_fork, std::atomic<std::size_t>,
+                                             no_state<observer_policy>> inherited_to_report_{};
     [[no_unique_address]] fork_link<joins_fork_handlers> fork_;
     [[no_unique_address]] std::conditional_t<detects_fork, std::size_t, no_state<long>> inherited_busy_{};
 };

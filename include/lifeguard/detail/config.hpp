@@ -8,9 +8,13 @@
 #include <lifeguard/driver.hpp>
 #include <lifeguard/fork_policy.hpp>
 #include <lifeguard/maintenance_policy.hpp>
+#include <lifeguard/observer_policy.hpp>
+#include <lifeguard/setup_policy.hpp>
 #include <lifeguard/policies/clock.hpp>
 #include <lifeguard/policies/fork.hpp>
 #include <lifeguard/policies/maintenance.hpp>
+#include <lifeguard/policies/observers.hpp>
+#include <lifeguard/policies/setup.hpp>
 #include <lifeguard/policies/recycle.hpp>
 #include <lifeguard/policies/reset.hpp>
 #include <lifeguard/policies/validation.hpp>
@@ -34,7 +38,8 @@ inline constexpr std::size_t count_kind_v = (std::size_t{0} + ... + (PolicyOfKin
 template <class P>
 inline constexpr bool is_known_kind_v = PolicyOfKind<P, recycle_tag> || PolicyOfKind<P, validation_tag> ||
                                         PolicyOfKind<P, fork_tag> || PolicyOfKind<P, reset_tag> ||
-                                        PolicyOfKind<P, clock_tag> || PolicyOfKind<P, maintenance_tag>;
+                                        PolicyOfKind<P, clock_tag> || PolicyOfKind<P, maintenance_tag> ||
+                                        PolicyOfKind<P, observer_tag> || PolicyOfKind<P, setup_tag>;
 
 template <class Kind, class Default, class... Ps>
 struct select_policy {
@@ -49,7 +54,8 @@ using select_policy_t = typename select_policy<Kind, Default, Ps...>::type;
 
 // The canonical configuration: the pool is instantiated once per distinct set of
 // policies, whatever order the user wrote them in.
-template <class Recycle, class Validation, class Fork, class Reset, class ClockP, class Maintenance>
+template <class Recycle, class Validation, class Fork, class Reset, class ClockP, class Maintenance,
+          class Observer, class Setup>
 struct pool_config {
     using recycle = Recycle;
     using validation = Validation;
@@ -57,11 +63,14 @@ struct pool_config {
     using reset = Reset;
     using clock = typename ClockP::clock;
     using maintenance = Maintenance;
+    using observer = Observer;
+    using setup = Setup;
     /// Whether a value of type T configures one of this pool's policies.
     template <class T>
     static constexpr bool has_policy = std::is_same_v<T, Recycle> || std::is_same_v<T, Validation> ||
                                        std::is_same_v<T, Fork> || std::is_same_v<T, Reset> ||
-                                       std::is_same_v<T, Maintenance>;
+                                       std::is_same_v<T, Maintenance> || std::is_same_v<T, Observer> ||
+                                       std::is_same_v<T, Setup>;
 };
 
 template <class... Ps>
@@ -70,7 +79,9 @@ using make_config_t = pool_config<select_policy_t<recycle_tag, NoRecycle, Ps...>
                                   select_policy_t<fork_tag, IgnoreFork, Ps...>,
                                   select_policy_t<reset_tag, NoReset, Ps...>,
                                   select_policy_t<clock_tag, UseClock<CoarseSteadyClock>, Ps...>,
-                                  select_policy_t<maintenance_tag, NoMaintenance, Ps...>>;
+                                  select_policy_t<maintenance_tag, NoMaintenance, Ps...>,
+                                  select_policy_t<observer_tag, NoObserver, Ps...>,
+                                  select_policy_t<setup_tag, NoSetup, Ps...>>;
 
 template <class T>
 inline constexpr bool is_duration_v = false;
@@ -144,13 +155,14 @@ consteval bool check_policy() {
         static_assert(always_false<P>,
                       "lifeguard::ConnectionPool: an argument after the Driver is not a policy. A policy "
                       "declares its kind with `using policy_kind = lifeguard::recycle_tag;` (or "
-                      "validation_tag, fork_tag, reset_tag, clock_tag, maintenance_tag); see "
-                      "docs/custom-policies.md");
+                      "validation_tag, fork_tag, reset_tag, clock_tag, maintenance_tag, observer_tag, "
+                      "setup_tag); see docs/custom-policies.md");
         return false;
     } else if constexpr (!is_known_kind_v<P>) {
         static_assert(always_false<P>,
                       "lifeguard::ConnectionPool: unknown policy_kind. Use one of lifeguard::recycle_tag, "
-                      "validation_tag, fork_tag, reset_tag, clock_tag or maintenance_tag");
+                      "validation_tag, fork_tag, reset_tag, clock_tag, maintenance_tag, observer_tag or "
+                      "setup_tag");
         return false;
     } else if constexpr (PolicyOfKind<P, recycle_tag>) {
         static_assert(RecyclePolicy<P, TimePoint>,
@@ -182,6 +194,18 @@ consteval bool check_policy() {
                       "MaintenancePolicy; it needs runs_in_background and, if that is true, settings() "
                       "returning a MaintenanceSettings; use lifeguard::BackgroundMaintenance");
         return MaintenancePolicy<P>;
+    } else if constexpr (PolicyOfKind<P, observer_tag>) {
+        static_assert(ObserverPolicy<P>,
+                      "lifeguard::ConnectionPool: a policy tagged observer_tag does not model ObserverPolicy; "
+                      "it needs `static constexpr bool tracks_leases` and on(const events::E&) for the events "
+                      "it handles, as in docs/observability.md");
+        return ObserverPolicy<P>;
+    } else if constexpr (PolicyOfKind<P, setup_tag>) {
+        static_assert(SetupPolicy<P, D>,
+                      "lifeguard::ConnectionPool: a policy tagged setup_tag does not model SetupPolicy with "
+                      "this Driver; it needs `static constexpr bool active` and setup(driver, connection); use "
+                      "lifeguard::SessionSetup(f) with f taking the driver's connection_type");
+        return SetupPolicy<P, D>;
     } else {
         static_assert(ClockPolicy<P>,
                       "lifeguard::ConnectionPool: a policy tagged clock_tag does not model ClockPolicy; use "
@@ -212,9 +236,15 @@ consteval bool check_pool() {
                       "lifeguard::ConnectionPool: more than one ClockPolicy (UseClock) given; keep one");
         static_assert(count_kind_v<maintenance_tag, Ps...> <= 1,
                       "lifeguard::ConnectionPool: more than one MaintenancePolicy given; keep one");
+        static_assert(count_kind_v<observer_tag, Ps...> <= 1,
+                      "lifeguard::ConnectionPool: more than one ObserverPolicy given; combine them: "
+                      "lifeguard::Observers<A, B>");
+        static_assert(count_kind_v<setup_tag, Ps...> <= 1,
+                      "lifeguard::ConnectionPool: more than one SetupPolicy given; keep one");
         constexpr bool unique = count_kind_v<recycle_tag, Ps...> <= 1 && count_kind_v<validation_tag, Ps...> <= 1 &&
                                 count_kind_v<fork_tag, Ps...> <= 1 && count_kind_v<reset_tag, Ps...> <= 1 &&
-                                count_kind_v<clock_tag, Ps...> <= 1 && count_kind_v<maintenance_tag, Ps...> <= 1;
+                                count_kind_v<clock_tag, Ps...> <= 1 && count_kind_v<maintenance_tag, Ps...> <= 1 &&
+                                count_kind_v<observer_tag, Ps...> <= 1 && count_kind_v<setup_tag, Ps...> <= 1;
         // The clock comes first: the other policies are checked against its time_point.
         using clock_policy = select_policy_t<clock_tag, UseClock<CoarseSteadyClock>, Ps...>;
         if constexpr (!check_policy<D, void, clock_policy>()) {

@@ -23,8 +23,10 @@
 #include <lifeguard/detail/connection_state.hpp>
 #include <lifeguard/detail/deadline.hpp>
 #include <lifeguard/detail/lock.hpp>
+#include <lifeguard/detail/observe.hpp>
 #include <lifeguard/detail/record.hpp>
 #include <lifeguard/errors.hpp>
+#include <lifeguard/events.hpp>
 #include <lifeguard/policies/maintenance.hpp>
 
 #include <algorithm>
@@ -257,7 +259,7 @@ private:
             if (requested_ > 0) --requested_;
             if (!core.give_locked(r)) {  // the pool was closed meanwhile
                 lock.unlock();
-                core.retire(r);
+                core.retire(r, CloseReason::pool_closed);
                 lock.lock();
             }
         } else {
@@ -299,11 +301,12 @@ private:
             x % static_cast<std::uint64_t>(settings_.keepalive_jitter.count())));
     }
 
-    enum class duty { keep, ping, replace, retire, retire_claimed };
+    enum class duty { keep, ping, replace, retire_idle, retire_silent, retire_claimed };
     struct job {
         record* r;
         std::uint64_t serial;
         duty what;
+        CloseReason why = CloseReason::expired;  // for retire_claimed
     };
 
     // The timed duties. Decided in one pass under the lock, which claims every idle
@@ -331,17 +334,23 @@ private:
         std::vector<job> jobs;
         for (record* r : idle) {
             duty d = classify(core, r, now);
-            if (d == duty::retire) {
+            if (d == duty::retire_idle) {
                 if (remaining > core.options_.min_idle) --remaining;
                 else d = duty::keep;
             }
-            if (!core.park_marked_locked(r)) d = duty::retire_claimed;  // closed or invalidated: still ours
-            if (d != duty::keep) jobs.push_back({r, r->maintenance.serial, d});
+            CloseReason why = CloseReason::expired;
+            if (!core.park_marked_locked(r)) {  // closed or invalidated: still ours, to close
+                d = duty::retire_claimed;
+                why = core.closed_locked() ? CloseReason::pool_closed : CloseReason::invalidated;
+            }
+            if (d != duty::keep) jobs.push_back({r, r->maintenance.serial, d, why});
         }
+        if constexpr (Core::tracks_leases) check_leases(core, now);
         lock.unlock();
+        if constexpr (Core::tracks_leases) core.observer_flush();
         for (const job& j : jobs) {
             if (j.what == duty::retire_claimed) {
-                core.retire(j.r);
+                core.retire(j.r, j.why);
                 continue;
             }
             if (j.what == duty::replace) {  // the successor first, while the old one still serves
@@ -351,20 +360,37 @@ private:
             }
             lock.lock();
             const claim_result got = claim_again_locked(core, j);
+            const CloseReason other = core.closed_locked() ? CloseReason::pool_closed : CloseReason::invalidated;
             lock.unlock();
-            if (got == claim_result::someone_elses_to_close) core.retire(j.r);
+            if (got == claim_result::someone_elses_to_close) core.retire(j.r, other);
             if (got != claim_result::mine) continue;
+            CloseReason why = CloseReason::failed_validation;  // a failed keepalive, or idle past the server's limit
             if (j.what == duty::ping && core.ping_claimed(j.r)) {
                 lock.lock();
                 j.r->maintenance.last_contact = core.clock_now();  // the server just heard from it
                 core.server_answered(j.r);
                 const bool parked = core.park_marked_locked(j.r);
+                why = core.closed_locked() ? CloseReason::pool_closed : CloseReason::invalidated;
                 lock.unlock();
                 if (parked) continue;
             }
-            core.retire(j.r);  // idle too long, due for replacement, or dead: the refill replaces it
+            if (j.what == duty::retire_idle) why = CloseReason::idle_timeout;
+            if (j.what == duty::replace) why = CloseReason::expired;
+            core.retire(j.r, why);  // the refill replaces it
         }
         lock.lock();
+    }
+
+    // Leases still out, for observers that watch them (leak detection): under the lock,
+    // without touching the leases (their state is the observer's, made for this).
+    template <class Core>
+    void check_leases(Core& core, time_point) noexcept {
+        const std::int64_t now_ns = steady_ns();
+        for (std::size_t i = 0; i < core.store_.open_count(); ++i) {
+            record* r = core.store_.open_at(i);
+            const std::int64_t started = r->observer.lease.started_ns.load(std::memory_order_relaxed);
+            if (started != 0) core.observer_lease_check(r, std::chrono::nanoseconds(now_ns - started));
+        }
     }
 
     enum class claim_result { mine, not_idle, someone_elses_to_close };
@@ -387,12 +413,12 @@ private:
             core.recycle_.expired(r->recycle, saturating_add(now, settings_.replace_before)))
             return duty::replace;
         if (settings_.idle_timeout.count() > 0 && now - r->maintenance.idle_since >= settings_.idle_timeout)
-            return duty::retire;
+            return duty::retire_idle;
         // The server's own idle limit, when the validation policy learned it: past it the
         // connection is dead or about to be (retire, no ping); keepalives come at half of it.
         const std::chrono::milliseconds usable = core.server_idle_limit(r);
         const auto silent = now - r->maintenance.last_contact;
-        if (usable.count() > 0 && silent >= usable) return duty::retire;
+        if (usable.count() > 0 && silent >= usable) return duty::retire_silent;
         auto due = settings_.keepalive;
         if (usable.count() > 0 && (due.count() == 0 || usable / 2 < due)) due = usable / 2;
         if (due.count() > 0 && silent >= due - std::min(jitter_of(r), due / 4)) return duty::ping;

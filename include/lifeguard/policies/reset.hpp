@@ -51,6 +51,7 @@ struct RollbackOnReturn {
 
 struct ResetOnReturn {
     using policy_kind = reset_tag;
+    static constexpr bool clears_session = true;  // a SetupPolicy runs again after it
     template <class TimePoint>
     struct connection_state {
         bool used = false;
