@@ -6,6 +6,8 @@
 
 #include <baseline_pool.hpp>
 
+#include <lifeguard/metrics.hpp>
+
 #include <type_traits>
 
 using namespace lifeguard;
@@ -117,6 +119,20 @@ static_assert(sizeof(maintained) ==
               sizeof(hand) + sizeof(detail::background_maintenance<pool_access::record_t<maintained>, tp>) +
                   sizeof(detail::fork_link<true>));
 static_assert(sizeof(maintained::lease_type) == 2 * sizeof(void*));
+
+// Observers and setup: the defaults (NoObserver, NoSetup) add nothing; an observer that
+// tracks leases adds a lease stamp (and its own state) to the record.
+using quiet = ConnectionPool<FakeDriver, NoObserver, NoSetup>;
+static_assert(sizeof(quiet) == sizeof(hand));
+static_assert(sizeof(pool_access::record_t<quiet>) == sizeof(hand::record));
+struct record_plus_lease_stamp {
+    void* next;
+    std::uint32_t parked;
+    std::uint32_t open_pos;
+    FakeConnection* connection;
+    std::int64_t lease_started;
+};
+static_assert(sizeof(pool_access::record_t<ConnectionPool<FakeDriver, Metrics>>) == sizeof(record_plus_lease_stamp));
 
 // Only time-based policies make the pool read its clock.
 static_assert(!plain::uses_clock && !ping_always::uses_clock && !forked::uses_clock);

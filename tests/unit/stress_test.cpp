@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include <lifeguard/metrics.hpp>
+
 using namespace lifeguard_test;
 using namespace lifeguard;
 
@@ -58,6 +60,44 @@ BOOST_AUTO_TEST_CASE(every_policy_on_pool_larger_than_thread_count) {
     ConnectionPool<FakeDriver, RecycleAfter, PingIfIdle, DisposeAfterFork, ResetOnReturn> pool(driver(), o,
                                                                                              RecycleAfter(1h));
     hammer(pool, server, 2, 100000);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_stay_consistent_under_load) {
+    // Four threads on two connections with discards, a thread reading snapshots meanwhile:
+    // every snapshot is sane (nothing negative, never more in use than open), and once the
+    // pool is quiet the counts add up exactly.
+    Metrics metrics;
+    auto o = sized(2);
+    o.acquire_timeout = 60s;
+    ConnectionPool<FakeDriver, Metrics> pool(driver(), o, metrics);
+    std::atomic<bool> stop{false};
+    std::atomic<int> insane{0};
+    std::thread reader([&] {
+        while (!stop) {
+            const MetricsSnapshot s = metrics.snapshot();
+            if (s.released > s.acquired || s.closed > s.opened || s.opened - s.closed > 2) ++insane;
+        }
+    });
+    std::vector<std::thread> workers;
+    for (int t = 0; t < 4; ++t)
+        workers.emplace_back([&, t] {
+            for (int i = 0; i < 20000; ++i) {
+                auto lease = pool.acquire();
+                if (i % 1000 == t) lease.discard();
+            }
+        });
+    for (auto& w : workers) w.join();
+    stop = true;
+    reader.join();
+    BOOST_TEST(insane.load() == 0);
+    const MetricsSnapshot s = metrics.snapshot(pool);
+    const auto stats = pool.stats();
+    BOOST_TEST(s.opened - s.closed == stats.open);          // opened - closed = open
+    BOOST_TEST(s.acquired == s.released + stats.in_use);    // acquired = released + in use
+    BOOST_TEST(s.acquired == 80000u);
+    BOOST_TEST(s.opened == server.connects.load());
+    BOOST_TEST(s.closed == server.closes.load());
+    BOOST_TEST(s.use_time.count == s.released);
 }
 
 BOOST_AUTO_TEST_CASE(maintenance_at_work_under_load) {

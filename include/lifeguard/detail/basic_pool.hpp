@@ -299,7 +299,8 @@ private:
     // When an acquire began to wait, for observers of events::Acquired; empty (no clock read)
     // when nobody listens or the connection came without waiting.
     struct wait_started {
-        std::int64_t ns = 0;
+        std::int64_t ns = 0;  // when the slow lane began (only when observed)
+        bool queued = false;  // whether the caller waited in the queue
     };
     static constexpr bool times_acquires =
         observes<observer_policy, events::Acquired> || observes<observer_policy, events::AcquireTimedOut>;
@@ -310,7 +311,7 @@ private:
         if constexpr (tracks_leases || observes<observer_policy, events::Acquired>) {
             const std::int64_t t = waited.ns != 0 || tracks_leases ? steady_ns() : 0;
             notify(observer_, events::Acquired{std::chrono::nanoseconds(waited.ns != 0 ? t - waited.ns : 0),
-                                               waited.ns != 0});
+                                               waited.queued});
             if constexpr (tracks_leases) {
                 r->observer.lease.started_ns.store(t, std::memory_order_relaxed);
                 if constexpr (requires { observer_.lease_started(r->observer.state); })
@@ -322,7 +323,7 @@ private:
 
     record* acquire_slow(bool wait, std::chrono::milliseconds timeout) {
         if constexpr (detects_fork) detect_unhandled_fork();
-        const wait_started started{times_acquires ? steady_ns() : 0};
+        wait_started started{times_acquires ? steady_ns() : 0, false};
         // Read only when needed: connecting or waiting.
         steady::time_point deadline{};
         bool have_deadline = false;
@@ -364,6 +365,7 @@ private:
                     if (!wait) return nullptr;
                 }
                 bool timed_out = false;
+                started.queued = true;
                 r = wait_locked(lock, deadline_now(), timed_out);
                 if (timed_out) {
                     AcquireTimeout error(stats_locked(), timeout == use_option ? options_.acquire_timeout : timeout,
@@ -390,7 +392,7 @@ private:
         if constexpr (tracks_leases) {
             std::int64_t oldest = 0;
             for (std::size_t i = 0; i < store_.open_count(); ++i) {
-                const record* r = store_.open_at(i);
+                record* r = store_.open_at(i);
                 if (is_parked(r->state().load(std::memory_order_relaxed))) continue;
                 const std::int64_t started = r->observer.lease.started_ns.load(std::memory_order_relaxed);
                 if (started != 0 && (oldest == 0 || started < oldest)) oldest = started;
