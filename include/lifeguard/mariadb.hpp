@@ -41,10 +41,11 @@ public:
     /// session state and transactions, and the pool replaces dead connections anyway.
     /// @throws Error (during_connect()) naming user and endpoint, never the password.
     connection_type connect() {
+        const Credentials who = credentials();
         MYSQL* m = new_handle();
-        if (mysql_real_connect(m, options_.host.c_str(), options_.user.c_str(), options_.password.c_str(),
-                               database(), options_.port, unix_socket(), CLIENT_MULTI_RESULTS) == nullptr)
-            fail_connect(m);
+        if (mysql_real_connect(m, options_.host.c_str(), who.user.c_str(), who.password.c_str(), database(),
+                               options_.port, unix_socket(), CLIENT_MULTI_RESULTS) == nullptr)
+            fail_connect(m, who.user);
         require_tls_if_asked(m);
         return m;
     }
@@ -54,19 +55,20 @@ public:
     connection_type connect(std::chrono::milliseconds timeout) {
         if (timeout == std::chrono::milliseconds::max()) return connect();
         const auto deadline = lifeguard::detail::saturating_add(std::chrono::steady_clock::now(), timeout);
+        const Credentials who = credentials();
         MYSQL* m = new_handle();
         MYSQL* ret = nullptr;
-        int status = mysql_real_connect_start(&ret, m, options_.host.c_str(), options_.user.c_str(),
-                                              options_.password.c_str(), database(), options_.port,
-                                              unix_socket(), CLIENT_MULTI_RESULTS);
+        int status = mysql_real_connect_start(&ret, m, options_.host.c_str(), who.user.c_str(),
+                                              who.password.c_str(), database(), options_.port, unix_socket(),
+                                              CLIENT_MULTI_RESULTS);
         if (!drive(m, status, deadline, [&](int ready) { return mysql_real_connect_cont(&ret, m, ready); })) {
             detach_socket(m);  // mid-handshake: nothing more goes on the wire
             mysql_close(m);
-            throw Error("lifeguard::mariadb: cannot connect to " + options_.endpoint() + ": no answer within " +
+            throw Error("lifeguard::mariadb: cannot connect to " + endpoint(who.user) + ": no answer within " +
                             std::to_string(timeout.count()) + " ms (what was left of the acquire timeout)",
                         2013, "HY000", Error::phase::connect);
         }
-        if (ret == nullptr) fail_connect(m);
+        if (ret == nullptr) fail_connect(m, who.user);
         require_tls_if_asked(m);
         return m;
     }
@@ -210,8 +212,18 @@ private:
         return options_.unix_socket.empty() ? nullptr : options_.unix_socket.c_str();
     }
 
-    [[noreturn]] void fail_connect(MYSQL* m) const {
-        Error e("lifeguard::mariadb: cannot connect to " + options_.endpoint() +
+    // The user and password for a new connection: the callback's, or the options'.
+    [[nodiscard]] Credentials credentials() const {
+        if (options_.credentials) return options_.credentials();
+        return {options_.user, options_.password};
+    }
+    [[nodiscard]] std::string endpoint(const std::string& user) const {
+        return user + "@" + (options_.unix_socket.empty() ? options_.host + ":" + std::to_string(options_.port)
+                                                          : options_.unix_socket);
+    }
+
+    [[noreturn]] void fail_connect(MYSQL* m, const std::string& user) const {
+        Error e("lifeguard::mariadb: cannot connect to " + endpoint(user) +
                     (options_.database.empty() ? "" : " (database '" + options_.database + "')") + ": error " +
                     std::to_string(mysql_errno(m)) + ": " + mysql_error(m),
                 mysql_errno(m), mysql_sqlstate(m), Error::phase::connect);

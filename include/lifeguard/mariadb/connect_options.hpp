@@ -12,6 +12,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -25,6 +26,12 @@ enum class SslMode {
     required,         ///< TLS or fail
     verify_ca,        ///< TLS, server certificate signed by ssl_ca
     verify_identity,  ///< verify_ca, and the certificate names the host
+};
+
+/// A user and password, as a credentials callback returns them.
+struct Credentials {
+    std::string user;
+    std::string password;
 };
 
 /// Everything the driver needs to open a connection. Durations are whole seconds, as
@@ -45,8 +52,13 @@ struct ConnectOptions {
     std::string ssl_ca;
     std::string ssl_cert;
     std::string ssl_key;
+    /// If set, called for every new connection (from any thread: it must be thread-safe); the
+    /// user and password it returns replace `user` and `password` for that connection. For
+    /// credentials that rotate (cloud IAM tokens, a secrets manager). Never logged or printed.
+    std::function<Credentials()> credentials;
 
-    /// A URL that opens the same connection, with the password replaced by "***".
+    /// A URL that opens the same connection, with the password replaced by "***" (a
+    /// credentials callback cannot be written in a URL: it is left out).
     [[nodiscard]] std::string to_string() const;
     /// "user@host:port" or "user@unix_socket", for messages.
     [[nodiscard]] std::string endpoint() const {
