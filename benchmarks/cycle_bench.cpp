@@ -1,6 +1,7 @@
 // Acquire + release with the fake driver: the pool's own cost.
 //   cycle/*       one thread, 4 idle connections (lifeguard none/all, baseline, SOCI)
 //   scaling/*     lifeguard none with 1 and 2 threads, 4 connections: total throughput
+//   clock/*       one read of the pool's default clock and of std::chrono::steady_clock
 #include <pools.hpp>
 
 #include <benchmark/benchmark.h>
@@ -9,6 +10,7 @@
 #include <soci/connection-pool.h>
 #endif
 
+#include <chrono>
 #include <memory>
 
 namespace {
@@ -27,6 +29,7 @@ BENCHMARK_TEMPLATE(cycle, bench::baseline_pool)->Name("cycle/baseline");
 BENCHMARK_TEMPLATE(cycle, bench::none_pool)->Name("cycle/lifeguard_none");
 BENCHMARK_TEMPLATE(cycle, bench::all_pool)->Name("cycle/lifeguard_all");
 BENCHMARK_TEMPLATE(cycle, bench::maintained_pool)->Name("cycle/lifeguard_maintained");
+BENCHMARK_TEMPLATE(cycle, bench::metrics_pool)->Name("cycle/lifeguard_metrics");
 
 #ifdef LIFEGUARD_HAVE_SOCI
 void cycle_soci(benchmark::State& state) {
@@ -77,6 +80,14 @@ void two_pools(benchmark::State& state) {
     }
 }
 BENCHMARK(two_pools)->Name("cycle/two_pools_alternating");
+
+// What a time-based policy adds per read: the default coarse clock against steady_clock.
+template <class Clock>
+void clock_read(benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(Clock::now());
+}
+BENCHMARK_TEMPLATE(clock_read, lifeguard::CoarseSteadyClock)->Name("clock/coarse_steady_clock");
+BENCHMARK_TEMPLATE(clock_read, std::chrono::steady_clock)->Name("clock/steady_clock");
 
 // One pool shared by the benchmark's threads.
 std::unique_ptr<bench::FakeServer> shared_server;

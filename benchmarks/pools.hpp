@@ -5,6 +5,7 @@
 #include <baseline_pool.hpp>
 
 #include <lifeguard/lifeguard.hpp>
+#include <lifeguard/metrics.hpp>
 #include <lifeguard/testing/fake_driver.hpp>
 
 namespace bench {
@@ -18,6 +19,8 @@ using all_pool = lifeguard::ConnectionPool<FakeDriver, lifeguard::RecycleAfter, 
                                            lifeguard::DisposeAfterFork, lifeguard::ResetOnReturn>;
 // Background maintenance and no other policy: the fast lane must stay as it is.
 using maintained_pool = lifeguard::ConnectionPool<FakeDriver, lifeguard::BackgroundMaintenance>;
+// The Metrics observer: counters, and two steady_clock reads per cycle for the hold time.
+using metrics_pool = lifeguard::ConnectionPool<FakeDriver, lifeguard::Metrics>;
 
 inline lifeguard::PoolOptions options(std::size_t size) {
     lifeguard::PoolOptions o;

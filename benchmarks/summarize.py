@@ -124,7 +124,7 @@ def main():
     # --- the pool's own cost, fake driver -----------------------------------------------
     cycle, cycle_ctx = gbench_medians(os.path.join(r, "cycle.json"))
     cycle_ns = {}
-    for key in ("baseline", "lifeguard_none", "lifeguard_all", "lifeguard_maintained", "soci",
+    for key in ("baseline", "lifeguard_none", "lifeguard_all", "lifeguard_maintained", "lifeguard_metrics", "soci",
                 "two_pools_alternating"):
         e = cycle.get("cycle/" + key)
         cycle_ns[key] = rnd(real_ns(e)) if e else None
@@ -136,6 +136,11 @@ def main():
         for size in ("4", "1000", "10000"):
             e = cycle.get("slow_lane/%s/%s" % (kind, size))
             slow_lane_ns[kind][size] = rnd(real_ns(e), 1) if e else None
+
+    clock_read_ns = {}
+    for key in ("coarse_steady_clock", "steady_clock"):
+        e = cycle.get("clock/" + key)
+        clock_read_ns[key] = rnd(real_ns(e), 1) if e else None
 
     ipc = {}
     for impl, key in (("baseline", "baseline"), ("none", "lifeguard_none"), ("all", "lifeguard_all"),
@@ -259,6 +264,7 @@ def main():
         "handoff_ns": handoff_ns,
         "handoff_fairness_min_share": fairness,
         "slow_lane_ns": slow_lane_ns,
+        "clock_read_ns": clock_read_ns,
         "contention": contention,
         "maintenance": maintenance,
         "wire": wire,
@@ -409,6 +415,7 @@ def write_doc(a, s, t, history):
     L.append("| lifeguard, BackgroundMaintenance | %s | %s |" % (fmt(c["lifeguard_maintained"]),
                                                                fmt(ipc["lifeguard_maintained"])))
     L.append("| lifeguard, all policies | %s | %s |" % (fmt(c["lifeguard_all"]), fmt(ipc["lifeguard_all"])))
+    L.append("| lifeguard, `Metrics` observer | %s | |" % fmt(c.get("lifeguard_metrics")))
     L.append("| SOCI `lease`/`give_back` | %s | |" % fmt(c["soci"]))
     L.append("| lifeguard, one thread alternating between two pools (per pair) | %s | |"
              % fmt(c["two_pools_alternating"]))
@@ -417,6 +424,12 @@ def write_doc(a, s, t, history):
              "acquisition, smaller thread's share **%s**." % (fmt(s["scaling_2_threads"], 2), fmt(s["handoff_ns"]),
                                                             fmt(s["handoff_fairness_min_share"], 3)))
     L.append("")
+    cr = s.get("clock_read_ns") or {}
+    if cr.get("coarse_steady_clock") is not None:
+        L.append("One clock read, which each time-based policy adds to an acquire and to a release: **%s ns** for the "
+                 "default `lifeguard::CoarseSteadyClock` (`CLOCK_MONOTONIC_COARSE`), **%s ns** for "
+                 "`std::chrono::steady_clock`." % (fmt(cr["coarse_steady_clock"], 1), fmt(cr.get("steady_clock"), 1)))
+        L.append("")
     sl = s["slow_lane_ns"]
     L.append("| slow lane (ns) | max_size 4 | 1,000 | 10,000 |")
     L.append("|---|---:|---:|---:|")
