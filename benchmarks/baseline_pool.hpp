@@ -9,6 +9,7 @@
 #ifndef LIFEGUARD_BENCHMARKS_BASELINE_POOL_HPP
 #define LIFEGUARD_BENCHMARKS_BASELINE_POOL_HPP
 
+#include <lifeguard/detail/asymmetric_fence.hpp>
 #include <lifeguard/detail/deadline.hpp>
 #include <lifeguard/detail/lock.hpp>
 #include <lifeguard/detail/record.hpp>
@@ -20,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -90,6 +92,7 @@ public:
     Pool(D driver, lifeguard::PoolOptions options)
         : driver_(std::move(driver)), options_(options), store_(options.max_size),
           hint_way_(lg::next_hint_way.fetch_add(1, std::memory_order_relaxed) % lg::hint_ways) {
+        if (!lg::asymmetric_fence::available()) waiters_.store(strong_bit, std::memory_order_relaxed);
         for (std::size_t i = 0; i < options_.min_idle; ++i) {
             std::unique_lock lock(mutex_);
             ++open_;
@@ -119,10 +122,18 @@ public:
             free_slot();
             return;
         }
-        if (waiters_.load(std::memory_order_seq_cst) == 0) {
+        // Park, then look for waiters; a waiter raises waiters_, then fences and scans.
+        const std::size_t w = waiters_.load(std::memory_order_relaxed);
+        if (w == 0) {
+            r->state().store(lg::record_idle, std::memory_order_release);
+            lg::hint_cache[hint_way_] = r;
+            lg::asymmetric_fence::light();
+            if (waiters_.load(std::memory_order_relaxed) == 0) return;
+            if (!lg::claim(r->state())) return;
+        } else if (w == strong_bit) {  // no membarrier: seq_cst on both sides
             r->state().store(lg::record_idle, std::memory_order_seq_cst);
             lg::hint_cache[hint_way_] = r;
-            if (waiters_.load(std::memory_order_seq_cst) == 0) return;
+            if (waiters_.load(std::memory_order_seq_cst) == strong_bit) return;
             if (!lg::claim(r->state())) return;
         }
         std::lock_guard lock(mutex_);
@@ -151,7 +162,10 @@ private:
         const auto deadline = lg::saturating_add(std::chrono::steady_clock::now(), options_.acquire_timeout);
         waiter w;
         queue_.push(w);
-        const std::size_t waiting = waiters_.fetch_add(1, std::memory_order_seq_cst) + 1;
+        const std::size_t raised = waiters_.fetch_add(1, std::memory_order_seq_cst) + 1;
+        // Registered in the constructor, the fence cannot fail (lifeguard still falls back).
+        if ((raised & strong_bit) == 0 && !lg::asymmetric_fence::heavy()) std::abort();
+        const std::size_t waiting = raised & ~strong_bit;
         if (record* r = claim_any()) {
             queue_.remove(w);
             waiters_.fetch_sub(1, std::memory_order_relaxed);
@@ -164,7 +178,7 @@ private:
         while (!fast && !w.served.load(std::memory_order_relaxed)) {
             if (w.cv.wait_until(mutex_, deadline) || w.served.load(std::memory_order_relaxed)) continue;
             queue_.remove(w);
-            const std::size_t left = waiters_.fetch_sub(1, std::memory_order_relaxed) - 1;
+            const std::size_t left = (waiters_.fetch_sub(1, std::memory_order_relaxed) - 1) & ~strong_bit;
             throw lifeguard::AcquireTimeout({options_.max_size, open_, 0, open_, left}, options_.acquire_timeout);
         }
         spin_.record(std::chrono::steady_clock::now() - queued_at);
@@ -219,7 +233,8 @@ private:
     lg::adaptive_mutex mutex_;
     lg::waiter_queue<waiter> queue_;
     std::size_t open_ = 0;
-    std::atomic<std::size_t> waiters_{0};
+    std::atomic<std::size_t> waiters_{0};  // + strong_bit where membarrier(2) is unavailable
+    static constexpr std::size_t strong_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 4);
     Spin spin_;
 };
 

@@ -10,7 +10,9 @@
 #include <soci/connection-pool.h>
 #endif
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 
 namespace {
@@ -80,6 +82,20 @@ void two_pools(benchmark::State& state) {
     }
 }
 BENCHMARK(two_pools)->Name("cycle/two_pools_alternating");
+
+// The hardware floor of a pool cycle: claim with one uncontended CAS, give back with one
+// release store, on a cache line of its own.
+void floor_cycle(benchmark::State& state) {
+    alignas(128) static std::atomic<std::uint32_t> word{0};
+    for (auto _ : state) {
+        std::uint32_t expected = 0;
+        benchmark::DoNotOptimize(word.compare_exchange_strong(expected, 1, std::memory_order_acquire,
+                                                              std::memory_order_relaxed));
+        word.store(0, std::memory_order_release);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(floor_cycle)->Name("floor/cas_release_store");
 
 // What a time-based policy adds per read: the default coarse clock against steady_clock.
 template <class Clock>

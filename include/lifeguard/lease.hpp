@@ -8,6 +8,9 @@
 #include <utility>
 
 namespace lifeguard {
+namespace detail {
+struct pool_access;
+} // namespace detail
 
 /// Move-only RAII handle returned by ConnectionPool::acquire(). Two pointers wide.
 ///
@@ -68,6 +71,7 @@ public:
 
 private:
     friend Pool;
+    friend struct detail::pool_access;  // tests
     Lease(Pool* pool, typename Pool::record* record) noexcept : pool_(pool), record_(record) {}
 
     Pool* pool_ = nullptr;

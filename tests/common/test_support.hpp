@@ -24,6 +24,19 @@ struct pool_access {
     };
     template <class Pool>
     using record_t = typename record_of<Pool>::type;
+
+    // As if a heavy fence had failed: releases go seq_cst, waiters rescan every 1 ms.
+    template <class Pool>
+    static void fail_heavy_fence(Pool& pool) {
+        pool.waiters_.fetch_or(Pool::strong_bit | Pool::rescan_bit, std::memory_order_seq_cst);
+    }
+    // Parks a leased connection the way a release that missed a waiter does: no hand-over.
+    template <class Lease>
+    static void park_unseen(Lease& lease) {
+        auto* r = lease.record_;
+        lease.pool_ = nullptr;
+        r->state().store(record_idle, std::memory_order_release);
+    }
 };
 } // namespace lifeguard::detail
 

@@ -185,3 +185,42 @@ BOOST_AUTO_TEST_CASE(the_waiter_spin_adapts_and_stops_when_waiters_outnumber_cpu
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(release_wait_fences)
+
+// Where membarrier(2) works, releases park with a plain release store; a waiter's heavy
+// fence makes up for it (tests/unit/handshake_model_test.cpp proves the handshake). Should
+// that fence ever fail, the pool switches to seq_cst releases and waiters look again every
+// millisecond, so even a connection parked unseen is found.
+BOOST_AUTO_TEST_CASE(a_waiter_finds_a_connection_parked_unseen_after_a_failed_fence) {
+    FakeServer server;
+    ConnectionPool<FakeDriver> pool(FakeDriver(server), sized(1));
+    auto lease = pool.acquire();
+    detail::pool_access::fail_heavy_fence(pool);
+    std::promise<void> waiting;
+    auto waiter = std::async(std::launch::async, [&] {
+        waiting.set_value();
+        return pool.acquire(std::chrono::seconds(30)).get()->id;
+    });
+    waiting.get_future().wait();
+    while (pool.stats().waiters == 0) std::this_thread::yield();
+    const auto id = lease.get()->id;
+    detail::pool_access::park_unseen(lease);  // no hand-over: only a rescan can find it
+    BOOST_TEST(waiter.get() == id);
+}
+
+BOOST_AUTO_TEST_CASE(without_membarrier_releases_still_hand_over_to_waiters) {
+    // tools/test also runs the stress tests with LIFEGUARD_NO_MEMBARRIER=1 (ctest:
+    // lifeguard_stress_tests.no_membarrier); here, one hand-over in this process's mode.
+    FakeServer server;
+    ConnectionPool<FakeDriver> pool(FakeDriver(server), sized(1));
+    auto lease = pool.acquire();
+    auto waiter = std::async(std::launch::async, [&] { return pool.acquire(std::chrono::seconds(30)).get()->id; });
+    while (pool.stats().waiters == 0) std::this_thread::yield();
+    const auto id = lease.get()->id;
+    lease.release();
+    BOOST_TEST(waiter.get() == id);
+    BOOST_TEST(server.connects.load() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -64,8 +64,9 @@ BOOST_AUTO_TEST_CASE(every_policy_on_pool_larger_than_thread_count) {
 
 BOOST_AUTO_TEST_CASE(metrics_stay_consistent_under_load) {
     // Four threads on two connections with discards, a thread reading snapshots meanwhile:
-    // every snapshot is sane (nothing negative, never more in use than open), and once the
-    // pool is quiet the counts add up exactly.
+    // every snapshot is sane (no derived count negative: released <= acquired, closed <=
+    // opened, as documented), and once the pool is quiet the counts add up exactly. (Under
+    // load a snapshot is not atomic: opened - closed may briefly exceed max_size.)
     Metrics metrics;
     auto o = sized(2);
     o.acquire_timeout = 60s;
@@ -75,7 +76,7 @@ BOOST_AUTO_TEST_CASE(metrics_stay_consistent_under_load) {
     std::thread reader([&] {
         while (!stop) {
             const MetricsSnapshot s = metrics.snapshot();
-            if (s.released > s.acquired || s.closed > s.opened || s.opened - s.closed > 2) ++insane;
+            if (s.released > s.acquired || s.closed > s.opened) ++insane;
         }
     });
     std::vector<std::thread> workers;

@@ -14,16 +14,19 @@
 //              slow_bit while every release must take the lock (the pool is closed, or
 //              invalidated connections are still leased) and closed_bit once closed
 // Release and wait meet Dekker-style: a releaser parks, *then* reads waiters_; a waiter
-// raises waiters_, *then* scans for parked records (all seq_cst). So either the waiter
-// finds the connection or the releaser sees the waiter, takes the connection back and
-// hands it over under the lock: a thread that releases and re-acquires in a loop cannot
-// starve a waiter (first come, first served), and no wake-up is lost.
+// raises waiters_, *then* scans for parked records. So either the waiter finds the
+// connection or the releaser sees the waiter, takes the connection back and hands it over
+// under the lock: a thread that releases and re-acquires in a loop cannot starve a waiter
+// (first come, first served), and no wake-up is lost. The store-before-load order on both
+// sides comes from an asymmetric fence (detail/asymmetric_fence.hpp): free for the
+// releaser, one membarrier(2) for the waiter; without membarrier, seq_cst on both sides.
 // Driver I/O (connect, ping, close, reset) always runs outside mutex_.
 // With BackgroundMaintenance, connects happen on the pool's worker threads only
 // (detail/maintenance.hpp); requests wait for whichever comes first, a release or a connect.
 #ifndef LIFEGUARD_DETAIL_BASIC_POOL_HPP
 #define LIFEGUARD_DETAIL_BASIC_POOL_HPP
 
+#include <lifeguard/detail/asymmetric_fence.hpp>
 #include <lifeguard/detail/config.hpp>
 #include <lifeguard/detail/connection_state.hpp>
 #include <lifeguard/detail/deadline.hpp>
@@ -121,6 +124,7 @@ public:
           setup_(pick_policy<setup_policy>(std::forward<Values>(values)...)) {
         // Checked (with a sentence) inside; not asserted again here: one mistake, one error.
         [[maybe_unused]] constexpr bool values_ok = check_constructor_values<Config, Values...>();
+        if (!asymmetric_fence::available()) waiters_.store(strong_bit, std::memory_order_relaxed);
         if constexpr (joins_fork_handlers) {
             if constexpr (detects_fork) fork_.generation = fork_policy_.generation();
             fork_.participant.self = this;
@@ -197,7 +201,7 @@ public:
         {
             std::lock_guard lock(mutex_);
             if ((waiters_.load(std::memory_order_relaxed) & closed_bit) == 0) {
-                waiters_.fetch_or(closed_bit | slow_bit, std::memory_order_seq_cst);
+                see_fast_lane_parks(waiters_.fetch_or(closed_bit | slow_bit, std::memory_order_seq_cst));
                 fail_waiters_locked(std::make_exception_ptr(PoolClosed()));
             }
             after_fork_locked();  // in a child: the parent's connections are abandoned, not closed
@@ -226,9 +230,11 @@ public:
             std::lock_guard lock(mutex_);
             after_fork_locked();
             store_.count_invalidation_locked();
+            see_fast_lane_parks(waiters_.fetch_or(slow_bit, std::memory_order_seq_cst));
             idle = claim_all_idle_locked();
             for (std::size_t i = 0; i < store_.open_count(); ++i) store_.doom_locked(store_.open_at(i));
-            if (store_.doomed_count_locked() > 0) waiters_.fetch_or(slow_bit, std::memory_order_seq_cst);
+            if (store_.doomed_count_locked() == 0 && !closed_locked())
+                waiters_.fetch_and(~slow_bit, std::memory_order_relaxed);  // nothing leased to doom
         }
         report_inherited();
         for (record* r : idle) close_record(r, CloseReason::invalidated);
@@ -254,10 +260,13 @@ private:
 
     static constexpr steady::time_point never = steady::time_point::max();
     // waiters_ bits: slow_bit sends every release through the lock (see release());
-    // closed_bit marks a closed pool. The rest counts waiters.
+    // closed_bit marks a closed pool; strong_bit, set for good where membarrier(2) is
+    // unavailable, makes releases park with seq_cst. The rest counts waiters.
     static constexpr std::size_t slow_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 2);
     static constexpr std::size_t closed_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 3);
-    static constexpr std::size_t count_mask = closed_bit - 1;
+    static constexpr std::size_t strong_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 4);
+    static constexpr std::size_t rescan_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 5);
+    static constexpr std::size_t count_mask = rescan_bit - 1;
 
     // A child may hold up to max_size leases inherited from its parent (never released if
     // their threads were the parent's) and still open max_size of its own.
@@ -410,6 +419,7 @@ private:
         waiter_type w;
         queue_.push(w);
         const std::size_t waiting = waiters_.fetch_add(1, std::memory_order_seq_cst) + 1;
+        see_fast_lane_parks(waiting);
         // A connection parked before its releaser could see us is ours to take.
         if (record* r = claim_any_locked()) {
             queue_.remove(w);  // nobody served us: serving needs the lock we hold
@@ -422,7 +432,20 @@ private:
         lock.lock();
         if (!fast) {
             while (!w.served.load(std::memory_order_relaxed)) {
-                if (!w.cv.wait_until(mutex_, deadline) && !w.served.load(std::memory_order_relaxed)) {
+                // After a failed heavy fence a release may have parked unseen: look every 1 ms.
+                const bool rescan = (waiters_.load(std::memory_order_relaxed) & rescan_bit) != 0;
+                const auto until = rescan ? std::min(deadline, steady::now() + std::chrono::milliseconds(1)) : deadline;
+                const bool woken = w.cv.wait_until(mutex_, until);
+                if (w.served.load(std::memory_order_relaxed)) break;
+                if (rescan) [[unlikely]] {
+                    if (record* r = claim_any_locked()) {
+                        queue_.remove(w);
+                        waiters_.fetch_sub(1, std::memory_order_relaxed);
+                        spin_.record(steady::now() - queued_at);
+                        return r;
+                    }
+                }
+                if (!woken && until == deadline) {
                     queue_.remove(w);
                     waiters_.fetch_sub(1, std::memory_order_relaxed);
                     spin_.record(steady::now() - queued_at);
@@ -454,6 +477,16 @@ private:
     }
 
     [[nodiscard]] bool closed_locked() const noexcept { return (waiters_.load(std::memory_order_relaxed) & closed_bit) != 0; }
+
+    // After raising waiters_ (a waiter, slow_bit, closed_bit), before scanning for parked
+    // records: the heavy half of the release handshake (detail/asymmetric_fence.hpp). A
+    // failed fence (never seen after registration) switches this pool to seq_cst releases;
+    // a release under way may then still park unseen, so waiters rescan (rescan_bit).
+    void see_fast_lane_parks(std::size_t before) noexcept {
+        if (before & strong_bit) return;  // releases park with seq_cst: nothing to do
+        if (!asymmetric_fence::heavy()) [[unlikely]]
+            waiters_.fetch_or(strong_bit | rescan_bit, std::memory_order_seq_cst);
+    }
 
     [[nodiscard]] std::size_t waiting_locked() const noexcept {
         return waiters_.load(std::memory_order_relaxed) & count_mask;
@@ -729,13 +762,25 @@ private:
             return;
         }
         validation_.on_release(r->validation, t);
-        if (waiters_.load(std::memory_order_seq_cst) == 0) {  // fast lane: park it
-            r->state().store(record_idle, std::memory_order_seq_cst);
+        const std::size_t w = waiters_.load(std::memory_order_relaxed);
+        if (w == 0) [[likely]] {  // fast lane: park it
+            r->state().store(record_idle, std::memory_order_release);
             hint_cache[hint_way_] = r;
-            if (waiters_.load(std::memory_order_seq_cst) == 0) return;
+            asymmetric_fence::light();  // a waiter's heavy fence orders the park before this load
+            if (waiters_.load(std::memory_order_relaxed) == 0) return;
             if (!claim(r->state())) return;  // a waiter (or anyone) already took it
+        } else if (w == strong_bit && park_seq_cst(r)) {
+            return;
         }
         give_or_close(r, record_idle);
+    }
+
+    // The fast lane's park where membarrier(2) is unavailable: the same handshake with
+    // seq_cst on this side. True if done; false if a waiter must be served (lock).
+    [[gnu::noinline]] bool park_seq_cst(record* r) noexcept {
+        r->state().store(record_idle, std::memory_order_seq_cst);
+        hint_cache[hint_way_] = r;
+        return waiters_.load(std::memory_order_seq_cst) == strong_bit || !claim(r->state());
     }
 
     // A lease ends: the time held, to the observer.
@@ -750,7 +795,7 @@ private:
     }
 
     // Slow release: under the lock, to a waiter, parked, or closed (pool closed, invalidated).
-    void give_or_close(record* r, std::uint32_t parked_as) noexcept {
+    [[gnu::noinline]] void give_or_close(record* r, std::uint32_t parked_as) noexcept {
         std::unique_lock lock(mutex_);
         const bool closed = closed_locked();
         if (!give_locked(r, parked_as)) {
@@ -817,7 +862,7 @@ private:
     // For maintenance: closes a claimed connection.
     void retire(record* r, CloseReason reason) noexcept { close_record(r, reason); }
 
-    void close_record(record* r, CloseReason reason) noexcept {
+    [[gnu::noinline]] void close_record(record* r, CloseReason reason) noexcept {
         notify(observer_, events::ConnectionClosed{reason});
         driver_.close(r->connection);
         std::lock_guard lock(mutex_);

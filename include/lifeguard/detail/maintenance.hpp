@@ -115,7 +115,7 @@ public:
             threads = std::move(threads_);
             n = std::exchange(thread_count_, 0);
             if (owner_ != ::getpid()) {  // inherited handles of threads that are not ours
-                (void)threads.release();  // never joined, never destroyed
+                forget(threads, n);
                 return;
             }
             wake_.notify_all();
@@ -147,6 +147,15 @@ public:
 
     [[nodiscard]] std::size_t connecting_locked() const noexcept { return in_flight_; }
 
+    /// Frees the handles of a parent's threads in a forked child without joining or
+    /// detaching them (they do not exist here; a joinable std::thread's destructor would
+    /// terminate): each is replaced by an empty one first.
+    static void forget(std::unique_ptr<std::thread[]>& threads, std::size_t n) noexcept {
+        if (!threads) return;
+        for (std::size_t i = 0; i < n; ++i) ::new (&threads[i]) std::thread();
+        threads.reset();
+    }
+
     /// A new connection's serial (any thread).
     std::uint64_t next_serial() noexcept { return serials_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
@@ -159,7 +168,7 @@ public:
     /// parent's. Forget them and start this process's own.
     template <class Core>
     void after_fork_locked(Core& core) noexcept {
-        (void)threads_.release();  // handles of the parent's threads: never joined here
+        forget(threads_, thread_count_);
         thread_count_ = 0;
         in_flight_ = 0;
         requested_ = 0;
