@@ -19,6 +19,7 @@
 #include <lifeguard/errors.hpp>
 #include <lifeguard/pool_options.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -38,6 +39,7 @@ namespace lg = lifeguard::detail;
 struct fixed_spin {
     static std::chrono::nanoseconds budget(std::size_t) noexcept { return std::chrono::nanoseconds::zero(); }
     static void record(std::chrono::nanoseconds) noexcept {}
+    static std::chrono::nanoseconds average() noexcept { return std::chrono::nanoseconds::zero(); }
     static bool spin(const std::atomic<bool>& ready, std::chrono::nanoseconds) noexcept {
         for (int i = 0; i < 2000; ++i) {
             if (ready.load(std::memory_order_acquire)) return true;
@@ -163,8 +165,6 @@ private:
         waiter w;
         queue_.push(w);
         const std::size_t raised = waiters_.fetch_add(1, std::memory_order_seq_cst) + 1;
-        // Registered in the constructor, the fence cannot fail (lifeguard still falls back).
-        if ((raised & strong_bit) == 0 && !lg::asymmetric_fence::heavy()) std::abort();
         const std::size_t waiting = raised & ~strong_bit;
         if (record* r = claim_any()) {
             queue_.remove(w);
@@ -175,8 +175,29 @@ private:
         lock.unlock();
         const bool fast = Spin::spin(w.served, spin_.budget(waiting));
         lock.lock();
+        // As lifeguard: the heavy fence only for a waiter unserved after 4x the average wait
+        // (1-50 ms) or at its deadline; then one more look for a park it could not see.
+        bool fenced = (raised & strong_bit) != 0;
+        const auto quiet = std::clamp<std::chrono::nanoseconds>(4 * spin_.average(), std::chrono::milliseconds(1),
+                                                                 std::chrono::milliseconds(50));
+        const auto quiet_until = std::min(deadline, lg::saturating_add(queued_at, quiet));
         while (!fast && !w.served.load(std::memory_order_relaxed)) {
-            if (w.cv.wait_until(mutex_, deadline) || w.served.load(std::memory_order_relaxed)) continue;
+            if (w.cv.wait_until(mutex_, fenced ? deadline : quiet_until) || w.served.load(std::memory_order_relaxed))
+                continue;
+            if (!fenced) {
+                fenced = true;
+                lock.unlock();
+                // Registered in the constructor, the fence cannot fail (lifeguard still falls back).
+                if (!lg::asymmetric_fence::heavy()) std::abort();
+                lock.lock();
+                if (w.served.load(std::memory_order_relaxed)) break;
+                if (record* r = claim_any()) {
+                    queue_.remove(w);
+                    waiters_.fetch_sub(1, std::memory_order_relaxed);
+                    return r;
+                }
+            }
+            if (std::chrono::steady_clock::now() < deadline) continue;
             queue_.remove(w);
             const std::size_t left = (waiters_.fetch_sub(1, std::memory_order_relaxed) - 1) & ~strong_bit;
             throw lifeguard::AcquireTimeout({options_.max_size, open_, 0, open_, left}, options_.acquire_timeout);

@@ -1,8 +1,10 @@
 // The release/wait handshake of detail/basic_pool.hpp, checked exhaustively on a model.
 //
 // A model of the protocol, not the code: releasers park a connection and then look for
-// waiters; a waiter (holding the pool's lock) raises waiters_ and then scans for parked
-// connections, and sleeps until served if it finds none. Memory is x86-TSO: each releaser
+// waiters; a waiter (holding the pool's lock) raises waiters_ and scans for parked
+// connections; finding none it lets go of the lock, spins and sleeps for a while (a
+// releaser that sees it serves it under the lock); still unserved, it fences, takes the
+// lock and scans again before it sleeps for good. Memory is x86-TSO: each releaser
 // has a store buffer that drains at any moment (a nondeterministic step), loads read
 // memory, locked instructions (CAS, fetch_add, seq_cst exchange) drain the buffer first.
 // membarrier(2) runs a full barrier on every running thread of the process: in the model
@@ -30,7 +32,7 @@ enum : std::uint8_t { leased = 0, parked = 1, claimed_by_waiter = 2, handed_to_w
 // Releaser program counters.
 enum : std::uint8_t { r_check, r_park, r_recheck, r_take_back, r_locked_give, r_done };
 // Waiter program counters.
-enum : std::uint8_t { w_lock, w_raise, w_fence, w_scan, w_sleep, w_done };
+enum : std::uint8_t { w_lock, w_raise, w_scan, w_spin, w_fence, w_relock, w_rescan, w_sleep, w_done };
 
 struct state {
     std::array<std::uint8_t, max_releasers> connection{};  // in memory
@@ -136,14 +138,10 @@ struct checker {
         case w_raise:
             t.queued = 1;
             t.waiters = 1;
-            t.wpc = w_fence;
-            break;
-        case w_fence:
-            if (v == variant::release_store_and_membarrier)
-                for (int i = 0; i < releasers; ++i) drain(t, i);
             t.wpc = w_scan;
             break;
-        case w_scan: {
+        case w_scan:    // under the lock, no fence yet: sees what is visible
+        case w_rescan: {
             int found = -1;
             for (int i = 0; i < releasers && found < 0; ++i)
                 if (s.connection[i] == parked) found = i;
@@ -153,11 +151,29 @@ struct checker {
                 t.waiters = 0;
                 t.wpc = w_done;
             } else {
-                t.wpc = w_sleep;
+                t.wpc = s.wpc == w_scan ? w_spin : w_sleep;
             }
             t.lock = no_one;
             break;
         }
+        case w_spin:  // served while spinning or in the first, bounded sleep; else the fence
+            t.wpc = s.served ? w_done : w_fence;
+            break;
+        case w_fence:
+            if (v == variant::release_store_and_membarrier)
+                for (int i = 0; i < releasers; ++i) drain(t, i);
+            t.wpc = w_relock;
+            break;
+        case w_relock:
+            if (s.lock != no_one) return next;
+            t.lock = max_releasers;
+            if (s.served) {
+                t.lock = no_one;
+                t.wpc = w_done;
+            } else {
+                t.wpc = w_rescan;
+            }
+            break;
         case w_sleep:
             if (!s.served) return next;  // asleep until a releaser serves it
             t.wpc = w_done;

@@ -43,6 +43,7 @@
 #include <lifeguard/lease.hpp>
 #include <lifeguard/pool_options.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -259,6 +260,11 @@ private:
                                                      "alignment than a pointer; reduce its alignment");
 
     static constexpr steady::time_point never = steady::time_point::max();
+    // How long a waiter sleeps before it pays for the heavy fence (see wait_locked).
+    [[nodiscard]] std::chrono::nanoseconds unfenced_sleep() const noexcept {
+        return std::clamp<std::chrono::nanoseconds>(4 * spin_.average(), std::chrono::milliseconds(1),
+                                                    std::chrono::milliseconds(50));
+    }
     // waiters_ bits: slow_bit sends every release through the lock (see release());
     // closed_bit marks a closed pool; strong_bit, set for good where membarrier(2) is
     // unavailable, makes releases park with seq_cst. The rest counts waiters.
@@ -419,7 +425,6 @@ private:
         waiter_type w;
         queue_.push(w);
         const std::size_t waiting = waiters_.fetch_add(1, std::memory_order_seq_cst) + 1;
-        see_fast_lane_parks(waiting);
         // A connection parked before its releaser could see us is ours to take.
         if (record* r = claim_any_locked()) {
             queue_.remove(w);  // nobody served us: serving needs the lock we hold
@@ -430,28 +435,40 @@ private:
         lock.unlock();
         const bool fast = spin_until(w.served, spin_.budget(waiting & count_mask));
         lock.lock();
-        if (!fast) {
-            while (!w.served.load(std::memory_order_relaxed)) {
-                // After a failed heavy fence a release may have parked unseen: look every 1 ms.
-                const bool rescan = (waiters_.load(std::memory_order_relaxed) & rescan_bit) != 0;
-                const auto until = rescan ? std::min(deadline, steady::now() + std::chrono::milliseconds(1)) : deadline;
-                const bool woken = w.cv.wait_until(mutex_, until);
-                if (w.served.load(std::memory_order_relaxed)) break;
-                if (rescan) [[unlikely]] {
-                    if (record* r = claim_any_locked()) {
-                        queue_.remove(w);
-                        waiters_.fetch_sub(1, std::memory_order_relaxed);
-                        spin_.record(steady::now() - queued_at);
-                        return r;
-                    }
+        // A release under way may have parked without seeing us (detail/asymmetric_fence.hpp).
+        // Any later release serves us, so the heavy fence that makes such a park visible is
+        // left for a waiter still unserved after four times the recent average wait (1 to
+        // 50 ms), or at its deadline: most waits never pay for it (a fence interrupts every
+        // CPU running this process), and the rare missed park costs one waiter that delay.
+        bool fenced = false;
+        const auto quiet_until = std::min(deadline, saturating_add(queued_at, unfenced_sleep()));
+        while (!fast && !w.served.load(std::memory_order_relaxed)) {
+            // After a failed heavy fence a release may have parked unseen: look every 1 ms.
+            const bool rescan = (waiters_.load(std::memory_order_relaxed) & rescan_bit) != 0;
+            auto until = fenced ? deadline : quiet_until;
+            if (rescan) until = std::min(until, steady::now() + std::chrono::milliseconds(1));
+            if (w.cv.wait_until(mutex_, until) || w.served.load(std::memory_order_relaxed)) continue;
+            if (!fenced || rescan) {
+                if (!fenced) {
+                    fenced = true;
+                    lock.unlock();
+                    see_fast_lane_parks(waiting);
+                    lock.lock();
+                    if (w.served.load(std::memory_order_relaxed)) break;
                 }
-                if (!woken && until == deadline) {
+                if (record* r = claim_any_locked()) {
                     queue_.remove(w);
                     waiters_.fetch_sub(1, std::memory_order_relaxed);
                     spin_.record(steady::now() - queued_at);
-                    timed_out = true;
-                    return nullptr;
+                    return r;
                 }
+            }
+            if (steady::now() >= deadline) {
+                queue_.remove(w);
+                waiters_.fetch_sub(1, std::memory_order_relaxed);
+                spin_.record(steady::now() - queued_at);
+                timed_out = true;
+                return nullptr;
             }
         }
         spin_.record(steady::now() - queued_at);
