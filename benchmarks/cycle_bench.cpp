@@ -2,7 +2,11 @@
 //   cycle/*       one thread, 4 idle connections (lifeguard none/all, baseline, SOCI)
 //   scaling/*     lifeguard none with 1 and 2 threads, 4 connections: total throughput
 //   clock/*       one read of the pool's default clock and of std::chrono::steady_clock
+//   fence/*       the waiter's heavy fence (membarrier), alone and with a busy sibling thread
 #include <pools.hpp>
+
+#include <lifeguard/detail/asymmetric_fence.hpp>
+#include <lifeguard/detail/spin.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -14,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <thread>
 
 namespace {
 
@@ -104,6 +109,25 @@ void clock_read(benchmark::State& state) {
 }
 BENCHMARK_TEMPLATE(clock_read, lifeguard::CoarseSteadyClock)->Name("clock/coarse_steady_clock");
 BENCHMARK_TEMPLATE(clock_read, std::chrono::steady_clock)->Name("clock/steady_clock");
+
+// What a waiter that fences pays: membarrier(2) interrupts every CPU running a thread of the
+// process, so its cost depends on whether another thread is running (run unpinned).
+void heavy_fence(benchmark::State& state) {
+    if (!lifeguard::detail::asymmetric_fence::available()) {
+        state.SkipWithError("membarrier(2) is unavailable here");
+        return;
+    }
+    std::atomic<bool> stop{false};
+    std::thread sibling;
+    if (state.range(0) != 0)
+        sibling = std::thread([&] {
+            while (!stop.load(std::memory_order_relaxed)) lifeguard::detail::cpu_relax();
+        });
+    for (auto _ : state) benchmark::DoNotOptimize(lifeguard::detail::asymmetric_fence::heavy());
+    stop = true;
+    if (sibling.joinable()) sibling.join();
+}
+BENCHMARK(heavy_fence)->Name("fence/membarrier")->ArgName("busy_sibling")->Arg(0)->Arg(1)->UseRealTime();
 
 // One pool shared by the benchmark's threads.
 std::unique_ptr<bench::FakeServer> shared_server;
