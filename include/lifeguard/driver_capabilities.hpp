@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <concepts>
+#include <cstddef>
 
 namespace lifeguard {
 
@@ -58,6 +59,15 @@ template <class D>
 concept AsyncResetDriver = requires(D& d, typename D::connection_type& c) {
     { d.reset_start(c) } -> std::same_as<ResetProgress>;
     { d.reset_finish(c) } -> std::same_as<bool>;
+};
+
+/// Several servers behind one driver (a cluster's nodes): `d.host_count()` of them, and
+/// `d.connect_to(host, timeout)` opens a connection to one (0-based) within `timeout`, or
+/// throws an error that names that host. A host policy (Failover, LoadBalance) picks which.
+template <class D>
+concept MultiHostDriver = requires(D& d, const D& cd, std::size_t host, std::chrono::milliseconds timeout) {
+    { cd.host_count() } noexcept -> std::same_as<std::size_t>;
+    { d.connect_to(host, timeout) } -> std::same_as<typename D::connection_type>;
 };
 
 } // namespace lifeguard

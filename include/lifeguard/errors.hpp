@@ -9,6 +9,7 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <vector>
 #include <utility>
 
 namespace lifeguard {
@@ -82,6 +83,25 @@ private:
     std::string last_message_;
     unsigned failures_;
     std::chrono::milliseconds retry_in_;
+};
+
+/// A multi-host pool (Failover, LoadBalance) tried every host for a new connection and
+/// every one failed. The message gives each host's error (never a password).
+class AllHostsFailed : public std::runtime_error {
+public:
+    AllHostsFailed(const std::vector<std::string>& errors, std::exception_ptr last)
+        : std::runtime_error(describe(errors)), last_(std::move(last)) {}
+    /// The last host's error, as the driver threw it.
+    [[nodiscard]] std::exception_ptr last_error() const noexcept { return last_; }
+
+private:
+    static std::string describe(const std::vector<std::string>& errors) {
+        std::string s = "lifeguard: no host accepted a connection (" + std::to_string(errors.size()) + " tried):";
+        for (std::size_t i = 0; i < errors.size(); ++i) s += " [" + std::to_string(i + 1) + "] " + errors[i];
+        return s + ". Check that the cluster's nodes run and accept connections; the pool tries them again "
+                   "after a backoff";
+    }
+    std::exception_ptr last_;
 };
 
 } // namespace lifeguard

@@ -9,9 +9,11 @@
 #include <lifeguard/driver.hpp>
 #include <lifeguard/errors.hpp>
 #include <lifeguard/fork_policy.hpp>
+#include <lifeguard/host_policy.hpp>
 #include <lifeguard/lease.hpp>
 #include <lifeguard/policies/clock.hpp>
 #include <lifeguard/policies/fork.hpp>
+#include <lifeguard/policies/hosts.hpp>
 #include <lifeguard/policies/recycle.hpp>
 #include <lifeguard/policies/reset.hpp>
 #include <lifeguard/policies/validation.hpp>

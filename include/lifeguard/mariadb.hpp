@@ -40,36 +40,44 @@ public:
     /// Opens a connection. Auto-reconnect stays off: a reconnect would silently lose
     /// session state and transactions, and the pool replaces dead connections anyway.
     /// @throws Error (during_connect()) naming user and endpoint, never the password.
-    connection_type connect() {
-        const Credentials who = credentials();
-        MYSQL* m = new_handle();
-        if (mysql_real_connect(m, options_.host.c_str(), who.user.c_str(), who.password.c_str(), database(),
-                               options_.port, unix_socket(), CLIENT_MULTI_RESULTS) == nullptr)
-            fail_connect(m, who.user);
-        require_tls_if_asked(m);
-        return m;
-    }
+    connection_type connect() { return connect_to(0, std::chrono::milliseconds::max()); }
 
     /// Models lifeguard::TimedConnect: as connect(), but gives up after `timeout` (the pool
     /// passes what is left of an acquire's deadline), whatever connect_timeout says.
-    connection_type connect(std::chrono::milliseconds timeout) {
-        if (timeout == std::chrono::milliseconds::max()) return connect();
-        const auto deadline = lifeguard::detail::saturating_add(std::chrono::steady_clock::now(), timeout);
+    connection_type connect(std::chrono::milliseconds timeout) { return connect_to(0, timeout); }
+
+    /// Models lifeguard::MultiHostDriver: the URL's hosts (mariadb://u@h1:3306,h2:3306/db).
+    [[nodiscard]] std::size_t host_count() const noexcept { return options_.host_count(); }
+
+    /// Opens a connection to host `host` (0-based, in the URL's order) within `timeout`
+    /// (milliseconds::max(): connect_timeout alone). With galera=on, a node that is not ready
+    /// for queries (wsrep_ready OFF: joining, donor, outside the primary component) is refused
+    /// with error 1047.
+    /// @throws Error (during_connect()) naming user and host, never the password.
+    connection_type connect_to(std::size_t host, std::chrono::milliseconds timeout) {
+        const HostAddress where = options_.host_at(host);
         const Credentials who = credentials();
         MYSQL* m = new_handle();
-        MYSQL* ret = nullptr;
-        int status = mysql_real_connect_start(&ret, m, options_.host.c_str(), who.user.c_str(),
-                                              who.password.c_str(), database(), options_.port, unix_socket(),
-                                              CLIENT_MULTI_RESULTS);
-        if (!drive(m, status, deadline, [&](int ready) { return mysql_real_connect_cont(&ret, m, ready); })) {
-            detach_socket(m);  // mid-handshake: nothing more goes on the wire
-            mysql_close(m);
-            throw Error("lifeguard::mariadb: cannot connect to " + endpoint(who.user) + ": no answer within " +
-                            std::to_string(timeout.count()) + " ms (what was left of the acquire timeout)",
-                        2013, "HY000", Error::phase::connect);
+        if (timeout == std::chrono::milliseconds::max()) {
+            if (mysql_real_connect(m, where.host.c_str(), who.user.c_str(), who.password.c_str(), database(),
+                                   where.port, unix_socket(), CLIENT_MULTI_RESULTS) == nullptr)
+                fail_connect(m, who.user, host);
+        } else {
+            const auto deadline = lifeguard::detail::saturating_add(std::chrono::steady_clock::now(), timeout);
+            MYSQL* ret = nullptr;
+            int status = mysql_real_connect_start(&ret, m, where.host.c_str(), who.user.c_str(), who.password.c_str(),
+                                                  database(), where.port, unix_socket(), CLIENT_MULTI_RESULTS);
+            if (!drive(m, status, deadline, [&](int ready) { return mysql_real_connect_cont(&ret, m, ready); })) {
+                detach_socket(m);  // mid-handshake: nothing more goes on the wire
+                mysql_close(m);
+                throw Error("lifeguard::mariadb: cannot connect to " + endpoint(who.user, host) + ": no answer within " +
+                                std::to_string(timeout.count()) + " ms (what was left of the acquire timeout)",
+                            2013, "HY000", Error::phase::connect);
+            }
+            if (ret == nullptr) fail_connect(m, who.user, host);
         }
-        if (ret == nullptr) fail_connect(m, who.user);
         require_tls_if_asked(m);
+        if (options_.galera) require_ready_node(m, who.user, host);
         return m;
     }
 
@@ -94,12 +102,36 @@ public:
         m = nullptr;
     }
 
-    /// COM_PING, answered within `timeout` (and within read_timeout). On a timeout the
+    /// COM_PING (galera=on: the node's wsrep_ready), answered within `timeout` (and within read_timeout). On a timeout the
     /// connection is unusable mid-command: its socket is detached so closing it later
     /// cannot block.
     bool ping(connection_type& m, std::chrono::milliseconds timeout) {
         const auto deadline = lifeguard::detail::saturating_add(std::chrono::steady_clock::now(), timeout);
         int result = 0;
+        if (options_.galera) {
+            // A node outside the primary component answers COM_PING and table-less queries
+            // alike; its wsrep_ready says whether it serves data.
+            static constexpr char sql[] = "SHOW STATUS LIKE 'wsrep_ready'";
+            int status = mysql_real_query_start(&result, m, sql, sizeof sql - 1);
+            if (!drive(m, status, deadline, [&](int ready) { return mysql_real_query_cont(&result, m, ready); })) {
+                detach_socket(m);
+                return false;
+            }
+            if (result != 0) return false;
+            MYSQL_RES* res = nullptr;
+            status = mysql_store_result_start(&res, m);
+            if (!drive(m, status, deadline, [&](int ready) { return mysql_store_result_cont(&res, m, ready); })) {
+                detach_socket(m);
+                return false;
+            }
+            bool ready = false;
+            if (res != nullptr) {
+                if (MYSQL_ROW row = mysql_fetch_row(res); row != nullptr && row[1] != nullptr)
+                    ready = std::string_view(row[1]) == "ON";
+                mysql_free_result(res);
+            }
+            return ready;
+        }
         const int status = mysql_ping_start(&result, m);
         if (!drive(m, status, deadline, [&](int ready) { return mysql_ping_cont(&result, m, ready); })) {
             detach_socket(m);
@@ -217,13 +249,33 @@ private:
         if (options_.credentials) return options_.credentials();
         return {options_.user, options_.password};
     }
-    [[nodiscard]] std::string endpoint(const std::string& user) const {
-        return user + "@" + (options_.unix_socket.empty() ? options_.host + ":" + std::to_string(options_.port)
-                                                          : options_.unix_socket);
+    [[nodiscard]] std::string endpoint(const std::string& user, std::size_t host = 0) const {
+        if (!options_.unix_socket.empty()) return user + "@" + options_.unix_socket;
+        const HostAddress a = options_.host_at(host);
+        return user + "@" + a.host + ":" + std::to_string(a.port);
     }
 
-    [[noreturn]] void fail_connect(MYSQL* m, const std::string& user) const {
-        Error e("lifeguard::mariadb: cannot connect to " + endpoint(user) +
+    // galera=on: a node that is not ready for queries is refused like a failed connect.
+    void require_ready_node(MYSQL* m, const std::string& user, std::size_t host) const {
+        static constexpr char sql[] = "SHOW STATUS LIKE 'wsrep_ready'";
+        std::string ready;
+        if (mysql_real_query(m, sql, sizeof sql - 1) == 0) {
+            if (MYSQL_RES* r = mysql_store_result(m)) {
+                if (MYSQL_ROW row = mysql_fetch_row(r); row != nullptr && row[1] != nullptr) ready = row[1];
+                mysql_free_result(r);
+            }
+        }
+        if (ready == "ON") return;
+        Error e("lifeguard::mariadb: " + endpoint(user, host) + " is not ready for queries (wsrep_ready " +
+                    (ready.empty() ? std::string("unknown: not a Galera node, or the query failed") : ready) +
+                    "): it is joining, a donor, or outside the primary component; galera=on skips it",
+                1047, "08S01", Error::phase::connect);
+        mysql_close(m);
+        throw e;
+    }
+
+    [[noreturn]] void fail_connect(MYSQL* m, const std::string& user, std::size_t host = 0) const {
+        Error e("lifeguard::mariadb: cannot connect to " + endpoint(user, host) +
                     (options_.database.empty() ? "" : " (database '" + options_.database + "')") + ": error " +
                     std::to_string(mysql_errno(m)) + ": " + mysql_error(m),
                 mysql_errno(m), mysql_sqlstate(m), Error::phase::connect);
@@ -336,6 +388,7 @@ static_assert(lifeguard::DetachableDriver<Driver>);
 static_assert(lifeguard::SocketCheckDriver<Driver>);
 static_assert(lifeguard::IdleLimitDriver<Driver>);
 static_assert(lifeguard::AsyncResetDriver<Driver>);
+static_assert(lifeguard::MultiHostDriver<Driver>);
 
 } // namespace lifeguard::mariadb
 

@@ -18,6 +18,7 @@ struct clock_tag {};       ///< ClockPolicy: which clock time-based policies rea
 struct maintenance_tag {}; ///< MaintenancePolicy: what happens between requests (background work)
 struct observer_tag {};    ///< ObserverPolicy: who hears of the pool's events (metrics, leak detection)
 struct setup_tag {};       ///< SetupPolicy: what runs on every new (and every reset) session
+struct host_tag {};        ///< HostPolicy: which of several servers a new connection goes to
 
 /// A type that declares a policy kind.
 template <class P>

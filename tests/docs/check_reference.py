@@ -26,7 +26,8 @@ HOOKS = {
     'setup', 'connection_state', 'connection_type', 'connect', 'close', 'ping', 'is_broken',
     'abandon', 'detach', 'socket_state', 'idle_limit', 'reset_start', 'reset_finish',
     'reset_session', 'in_transaction', 'rollback', 'now', 'duration', 'rep', 'period',
-    'time_point', 'is_steady',
+    'time_point', 'is_steady', 'multi_host', 'attach', 'choose', 'connected', 'connect_failed', 'broken',
+    'closed', 'retire', 'host_of', 'connect_to', 'host_count',
 }
 
 # The pool's public interface is written in detail::basic_pool; users see it as ConnectionPool.
@@ -108,7 +109,9 @@ def declared_name(toks, where):
     for i, t in enumerate(toks[:3]):
         if t in ('class', 'struct', 'union', 'enum') and '(' not in toks[:i]:
             rest = [x for x in toks[i + 1:] if x not in ('class', 'struct')]
-            return 'type', rest[0]
+            if len(rest) == 1 or rest[1] in (':', 'final', '{}', '<'):
+                return 'type', rest[0]
+            break  # an elaborated type in a member's declaration: `class X* member`
     if toks[-2:] in (['=', 'delete'], ['=', 'default']):
         return None
     if 'operator' in toks:

@@ -57,6 +57,7 @@
 #include <type_traits>
 #include <thread>
 #include <utility>
+#include <string>
 #include <vector>
 
 namespace lifeguard::detail {
@@ -91,6 +92,13 @@ class basic_pool {
     using maintenance_policy = typename Config::maintenance;
     using observer_policy = typename Config::observer;
     using setup_policy = typename Config::setup;
+    using host_policy = typename Config::host;
+
+    template <class H>
+    static constexpr bool host_reads_clock() {
+        if constexpr (H::multi_host) return H::uses_clock;
+        else return false;
+    }
 
 public:
     using driver_type = D;
@@ -100,7 +108,9 @@ public:
     using lease_type = Lease<basic_pool>;
 
     static constexpr bool detects_fork = fork_policy::detects_fork;
-    static constexpr bool uses_clock = recycle_policy::uses_clock || validation_policy::uses_clock;
+    static constexpr bool uses_clock =
+        recycle_policy::uses_clock || validation_policy::uses_clock || host_reads_clock<host_policy>();
+    static constexpr bool multi_host = host_policy::multi_host;
     static constexpr bool maintains = maintenance_policy::runs_in_background;
     // Pools whose lock other threads of theirs may hold (maintenance workers) or that detect
     // forks take part in the pthread_atfork handlers: a child never inherits their lock held.
@@ -122,10 +132,12 @@ public:
           hint_way_(next_hint_way.fetch_add(1, std::memory_order_relaxed) % hint_ways),
           maint_(pick_policy<maintenance_policy>(std::forward<Values>(values)...)),
           observer_(pick_policy<observer_policy>(std::forward<Values>(values)...)),
-          setup_(pick_policy<setup_policy>(std::forward<Values>(values)...)) {
+          setup_(pick_policy<setup_policy>(std::forward<Values>(values)...)),
+          host_(pick_policy<host_policy>(std::forward<Values>(values)...)) {
         // Checked (with a sentence) inside; not asserted again here: one mistake, one error.
         [[maybe_unused]] constexpr bool values_ok = check_constructor_values<Config, Values...>();
         if (!asymmetric_fence::available()) waiters_.store(strong_bit, std::memory_order_relaxed);
+        if constexpr (multi_host) host_.attach(driver_.host_count());
         if constexpr (joins_fork_handlers) {
             if constexpr (detects_fork) fork_.generation = fork_policy_.generation();
             fork_.participant.self = this;
@@ -252,7 +264,8 @@ private:
                                   connection_state_t<validation_policy, time_point>,
                                   connection_state_t<reset_policy, time_point>,
                                   maintenance_state_t<maintenance_policy, time_point>,
-                                  observer_state_t<observer_policy, time_point>, detects_fork>;
+                                  observer_state_t<observer_policy, time_point>, detects_fork,
+                                  connection_state_t<host_policy, time_point>>;
     using maintenance_engine = maintenance_engine_t<maintenance_policy, record, time_point>;
     using waiter_type = waiter<record>;
     using steady = std::chrono::steady_clock;
@@ -578,11 +591,79 @@ private:
         return r;
     }
 
-    connection_type connect_until(steady::time_point deadline) {
-        if constexpr (TimedConnect<D>) {
-            if (deadline != never) return driver_.connect(time_left(deadline, steady::now()));
+    connection_type connect_until(steady::time_point deadline, std::size_t& host) {
+        if constexpr (multi_host) {
+            return connect_to_a_host(deadline, host);
+        } else {
+            (void)host;
+            if constexpr (TimedConnect<D>) {
+                if (deadline != never) return driver_.connect(time_left(deadline, steady::now()));
+            }
+            return driver_.connect();
         }
-        return driver_.connect();
+    }
+
+    // The host policy picks a host; one that fails is marked down (its connections retired
+    // when it just went down) and the next is tried, until one answers, every host failed
+    // (AllHostsFailed, naming each error) or the deadline passed (the last error).
+    connection_type connect_to_a_host(steady::time_point deadline, std::size_t& host) {
+        std::uint64_t tried = 0;
+        std::vector<std::string> errors;
+        std::exception_ptr last;
+        for (;;) {
+            const std::size_t h = host_.choose(clock_now(), tried);
+            if (h == host_policy::npos) throw AllHostsFailed(errors, last);
+            tried |= std::uint64_t{1} << h;
+            try {
+                connection_type c = driver_.connect_to(
+                    h, deadline == never ? std::chrono::milliseconds::max() : time_left(deadline, steady::now()));
+                host = h;
+                return c;
+            } catch (const std::exception& e) {
+                errors.push_back(e.what());
+                last = std::current_exception();
+            } catch (...) {
+                errors.push_back("an unknown exception");
+                last = std::current_exception();
+            }
+            if (host_.connect_failed(h, clock_now())) retire_host(h);
+            if (deadline != never && steady::now() >= deadline) std::rethrow_exception(last);
+        }
+    }
+
+    // A host failed (a connect, or a connection given back broken): its idle connections are
+    // closed now, its leased ones when they come back; the other hosts' are left alone.
+    void retire_host(std::size_t h) noexcept {
+        std::vector<record*> idle;
+        try {
+            std::lock_guard lock(mutex_);
+            after_fork_locked();
+            see_fast_lane_parks(waiters_.fetch_or(slow_bit, std::memory_order_seq_cst));
+            for (std::size_t i = store_.open_count(); i-- > 0;) {
+                record* r = store_.open_at(i);
+                if (host_.host_of(r->host) != h) continue;
+                if (claim_any_parked(r->state())) idle.push_back(r);
+                store_.doom_locked(r);
+            }
+            if (store_.doomed_count_locked() == 0 && !closed_locked())
+                waiters_.fetch_and(~slow_bit, std::memory_order_relaxed);
+        } catch (...) {  // no memory for the list: the connections fail validation or on use instead
+        }
+        report_inherited();
+        for (record* r : idle) close_record(r, CloseReason::invalidated);
+    }
+
+    // For maintenance: the host policy wants this connection on another host.
+    [[nodiscard]] bool host_move_due(const record* r, time_point t) const noexcept {
+        if constexpr (multi_host) return host_.retire(r->host, t);
+        else return false;
+    }
+
+    // A policy wants this connection gone: retired by the recycle policy, or moved by the
+    // host policy (failback, rebalancing).
+    [[nodiscard]] bool retirement_due(record* r, time_point t) const noexcept {
+        if constexpr (multi_host) return recycle_.expired(std::as_const(r->recycle), t) || host_.retire(std::as_const(r->host), t);
+        else return recycle_.expired(std::as_const(r->recycle), t);
     }
 
     // Connects into reserved memory, outside the lock, and sets the session up; the record is
@@ -592,8 +673,9 @@ private:
                                observes<observer_policy, events::ConnectFailed>;
         const std::int64_t t0 = timed ? steady_ns() : 0;
         record* r = nullptr;
+        std::size_t host = 0;
         try {
-            r = ::new (memory) record(connect_until(deadline));
+            r = ::new (memory) record(connect_until(deadline, host));
             if constexpr (setup_policy::active) {
                 try {
                     setup_.setup(driver_, r->connection);
@@ -613,6 +695,7 @@ private:
             notify(observer_, events::ConnectionOpened{std::chrono::nanoseconds(steady_ns() - t0), in_background});
         r->state().store(record_busy, std::memory_order_relaxed);  // published under the lock later
         const time_point t = now();
+        if constexpr (multi_host) host_.connected(r->host, host, t);
         recycle_.on_connect(r->recycle, t);
         validation_.on_connect(r->validation, t);
         if constexpr (TieredValidationPolicy<validation_policy, time_point> && IdleLimitDriver<D>) {
@@ -665,7 +748,7 @@ private:
     // A reused connection: false if a policy retired it (it is closed and its slot freed).
     bool checkout(record* r) {
         const time_point t = now();
-        if (recycle_.expired(r->recycle, t)) {
+        if (retirement_due(r, t)) {
             close_record(r, CloseReason::expired);
             return false;
         }
@@ -680,6 +763,15 @@ private:
             }
         }
         if (!validate(r, t)) {
+            if constexpr (multi_host) {
+                // A node that fails a check (gone, frozen, Galera: not ready) takes its connections along.
+                if (host_.broken(std::as_const(r->host), t)) {
+                    const std::size_t h = host_.host_of(std::as_const(r->host));
+                    close_record(r, CloseReason::failed_validation);
+                    retire_host(h);
+                    return false;
+                }
+            }
             close_record(r, CloseReason::failed_validation);
             return false;
         }
@@ -770,11 +862,20 @@ private:
             }
         }
         const time_point t = now();
-        if (reuse && recycle_.expired(std::as_const(r->recycle), t)) {
+        if (reuse && retirement_due(r, t)) {
             reuse = false;
             reason = CloseReason::expired;
         }
         if (!reuse) {
+            if constexpr (multi_host) {
+                // A broken connection: its host may be gone (or, Galera, not ready: 1047).
+                if (reason == CloseReason::broken && host_.broken(std::as_const(r->host), t)) {
+                    const std::size_t h = host_.host_of(std::as_const(r->host));
+                    close_record(r, reason);
+                    retire_host(h);
+                    return;
+                }
+            }
             close_record(r, reason);
             return;
         }
@@ -892,6 +993,7 @@ private:
 
     // Destroys a record (no longer in the open list) and frees its slot.
     void free_record_locked(record* r) noexcept {
+        if constexpr (multi_host) host_.closed(std::as_const(r->host));
         r->~record();
         store_.give_back_locked(r);
     }
@@ -1006,6 +1108,7 @@ private:
     [[no_unique_address]] maintenance_engine maint_;
     [[no_unique_address]] observer_policy observer_;
     [[no_unique_address]] setup_policy setup_;
+    [[no_unique_address]] host_policy host_;
     [[no_unique_address]] std::conditional_t<reports_closes && detects_fork, std::atomic<std::size_t>,
                                              no_state<observer_policy>> inherited_to_report_{};
     [[no_unique_address]] fork_link<joins_fork_handlers> fork_;

@@ -6,12 +6,15 @@
 #include <lifeguard/clock_policy.hpp>
 #include <lifeguard/coarse_clock.hpp>
 #include <lifeguard/driver.hpp>
+#include <lifeguard/driver_capabilities.hpp>
 #include <lifeguard/fork_policy.hpp>
+#include <lifeguard/host_policy.hpp>
 #include <lifeguard/maintenance_policy.hpp>
 #include <lifeguard/observer_policy.hpp>
 #include <lifeguard/setup_policy.hpp>
 #include <lifeguard/policies/clock.hpp>
 #include <lifeguard/policies/fork.hpp>
+#include <lifeguard/policies/hosts.hpp>
 #include <lifeguard/policies/maintenance.hpp>
 #include <lifeguard/policies/observers.hpp>
 #include <lifeguard/policies/setup.hpp>
@@ -39,7 +42,8 @@ template <class P>
 inline constexpr bool is_known_kind_v = PolicyOfKind<P, recycle_tag> || PolicyOfKind<P, validation_tag> ||
                                         PolicyOfKind<P, fork_tag> || PolicyOfKind<P, reset_tag> ||
                                         PolicyOfKind<P, clock_tag> || PolicyOfKind<P, maintenance_tag> ||
-                                        PolicyOfKind<P, observer_tag> || PolicyOfKind<P, setup_tag>;
+                                        PolicyOfKind<P, observer_tag> || PolicyOfKind<P, setup_tag> ||
+                                        PolicyOfKind<P, host_tag>;
 
 template <class Kind, class Default, class... Ps>
 struct select_policy {
@@ -55,7 +59,7 @@ using select_policy_t = typename select_policy<Kind, Default, Ps...>::type;
 // The canonical configuration: the pool is instantiated once per distinct set of
 // policies, whatever order the user wrote them in.
 template <class Recycle, class Validation, class Fork, class Reset, class ClockP, class Maintenance,
-          class Observer, class Setup>
+          class Observer, class Setup, class Host>
 struct pool_config {
     using recycle = Recycle;
     using validation = Validation;
@@ -65,12 +69,13 @@ struct pool_config {
     using maintenance = Maintenance;
     using observer = Observer;
     using setup = Setup;
+    using host = Host;
     /// Whether a value of type T configures one of this pool's policies.
     template <class T>
     static constexpr bool has_policy = std::is_same_v<T, Recycle> || std::is_same_v<T, Validation> ||
                                        std::is_same_v<T, Fork> || std::is_same_v<T, Reset> ||
                                        std::is_same_v<T, Maintenance> || std::is_same_v<T, Observer> ||
-                                       std::is_same_v<T, Setup>;
+                                       std::is_same_v<T, Setup> || std::is_same_v<T, Host>;
 };
 
 template <class... Ps>
@@ -81,7 +86,8 @@ using make_config_t = pool_config<select_policy_t<recycle_tag, NoRecycle, Ps...>
                                   select_policy_t<clock_tag, UseClock<CoarseSteadyClock>, Ps...>,
                                   select_policy_t<maintenance_tag, NoMaintenance, Ps...>,
                                   select_policy_t<observer_tag, NoObserver, Ps...>,
-                                  select_policy_t<setup_tag, NoSetup, Ps...>>;
+                                  select_policy_t<setup_tag, NoSetup, Ps...>,
+                                  select_policy_t<host_tag, SingleHost, Ps...>>;
 
 template <class T>
 inline constexpr bool is_duration_v = false;
@@ -156,13 +162,13 @@ consteval bool check_policy() {
                       "lifeguard::ConnectionPool: an argument after the Driver is not a policy. A policy "
                       "declares its kind with `using policy_kind = lifeguard::recycle_tag;` (or "
                       "validation_tag, fork_tag, reset_tag, clock_tag, maintenance_tag, observer_tag, "
-                      "setup_tag); see docs/custom-policies.md");
+                      "setup_tag, host_tag); see docs/custom-policies.md");
         return false;
     } else if constexpr (!is_known_kind_v<P>) {
         static_assert(always_false<P>,
                       "lifeguard::ConnectionPool: unknown policy_kind. Use one of lifeguard::recycle_tag, "
-                      "validation_tag, fork_tag, reset_tag, clock_tag, maintenance_tag, observer_tag or "
-                      "setup_tag");
+                      "validation_tag, fork_tag, reset_tag, clock_tag, maintenance_tag, observer_tag, "
+                      "setup_tag or host_tag");
         return false;
     } else if constexpr (PolicyOfKind<P, recycle_tag>) {
         static_assert(RecyclePolicy<P, TimePoint>,
@@ -206,6 +212,24 @@ consteval bool check_policy() {
                       "this Driver; it needs `static constexpr bool active` and setup(driver, connection); use "
                       "lifeguard::SessionSetup(f) with f taking the driver's connection_type");
         return SetupPolicy<P, D>;
+    } else if constexpr (PolicyOfKind<P, host_tag>) {
+        static_assert(HostPolicy<P, TimePoint>,
+                      "lifeguard::ConnectionPool: a policy tagged host_tag does not model HostPolicy; it needs "
+                      "`static constexpr bool multi_host` and, if that is true, the hooks listed in "
+                      "lifeguard/host_policy.hpp; use lifeguard::Failover or lifeguard::LoadBalance");
+        if constexpr (HostPolicy<P, TimePoint>) {
+            if constexpr (P::multi_host) {
+                static_assert(MultiHostDriver<D>,
+                              "lifeguard::ConnectionPool: Failover and LoadBalance choose among a driver's hosts, "
+                              "but this Driver has no host_count() and connect_to(host, timeout) "
+                              "(lifeguard::MultiHostDriver); the MariaDB driver has them");
+                return MultiHostDriver<D>;
+            } else {
+                return true;
+            }
+        } else {
+            return false;
+        }
     } else {
         static_assert(ClockPolicy<P>,
                       "lifeguard::ConnectionPool: a policy tagged clock_tag does not model ClockPolicy; use "
@@ -241,10 +265,14 @@ consteval bool check_pool() {
                       "lifeguard::Observers<A, B>");
         static_assert(count_kind_v<setup_tag, Ps...> <= 1,
                       "lifeguard::ConnectionPool: more than one SetupPolicy given; keep one");
+        static_assert(count_kind_v<host_tag, Ps...> <= 1,
+                      "lifeguard::ConnectionPool: more than one HostPolicy given; keep one (Failover or "
+                      "LoadBalance)");
         constexpr bool unique = count_kind_v<recycle_tag, Ps...> <= 1 && count_kind_v<validation_tag, Ps...> <= 1 &&
                                 count_kind_v<fork_tag, Ps...> <= 1 && count_kind_v<reset_tag, Ps...> <= 1 &&
                                 count_kind_v<clock_tag, Ps...> <= 1 && count_kind_v<maintenance_tag, Ps...> <= 1 &&
-                                count_kind_v<observer_tag, Ps...> <= 1 && count_kind_v<setup_tag, Ps...> <= 1;
+                                count_kind_v<observer_tag, Ps...> <= 1 && count_kind_v<setup_tag, Ps...> <= 1 &&
+                                count_kind_v<host_tag, Ps...> <= 1;
         // The clock comes first: the other policies are checked against its time_point.
         using clock_policy = select_policy_t<clock_tag, UseClock<CoarseSteadyClock>, Ps...>;
         if constexpr (!check_policy<D, void, clock_policy>()) {

@@ -421,6 +421,7 @@ private:
         if (settings_.replace_before.count() > 0 &&
             core.recycle_.expired(r->recycle, saturating_add(now, settings_.replace_before)))
             return duty::replace;
+        if (core.host_move_due(r, now)) return duty::replace;  // failback, rebalancing
         if (settings_.idle_timeout.count() > 0 && now - r->maintenance.idle_since >= settings_.idle_timeout)
             return duty::retire_idle;
         // The server's own idle limit, when the validation policy learned it: past it the

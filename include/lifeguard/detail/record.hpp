@@ -3,6 +3,8 @@
 #ifndef LIFEGUARD_DETAIL_RECORD_HPP
 #define LIFEGUARD_DETAIL_RECORD_HPP
 
+#include <lifeguard/detail/connection_state.hpp>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -61,7 +63,7 @@ inline thread_local void* hint_cache[hint_ways] = {};
 inline std::atomic<unsigned> next_hint_way{0};
 
 template <class Connection, class RecycleState, class ValidationState, class ResetState,
-          class MaintenanceState, class ObserverState, bool DetectsFork>
+          class MaintenanceState, class ObserverState, bool DetectsFork, class HostState = no_state<void>>
 struct record {
     explicit record(Connection&& c) noexcept : connection(std::move(c)) {}
 
@@ -79,6 +81,7 @@ struct record {
     [[no_unique_address]] ValidationState validation{};
     [[no_unique_address]] MaintenanceState maintenance{};
     [[no_unique_address]] ObserverState observer{};
+    [[no_unique_address]] HostState host{};
 
     state_ref state() noexcept { return state_ref(parked); }
 };

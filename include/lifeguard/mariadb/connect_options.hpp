@@ -34,6 +34,12 @@ struct Credentials {
     std::string password;
 };
 
+/// One server of a cluster: host name or address, and port.
+struct HostAddress {
+    std::string host;
+    unsigned port = 3306;
+};
+
 /// Everything the driver needs to open a connection. Durations are whole seconds, as
 /// Connector/C takes them; zero means "library default".
 struct ConnectOptions {
@@ -56,6 +62,18 @@ struct ConnectOptions {
     /// user and password it returns replace `user` and `password` for that connection. For
     /// credentials that rotate (cloud IAM tokens, a secrets manager). Never logged or printed.
     std::function<Credentials()> credentials;
+    /// More than one host (mariadb://user@h1:3306,h2:3306/db): every host, in order; `host`
+    /// and `port` are the first. A host policy (Failover, LoadBalance) picks among them.
+    std::vector<HostAddress> hosts;
+    /// Galera cluster nodes (URL option galera=on): a connect checks that the node is ready
+    /// (wsrep_ready ON, else error 1047), and a ping runs a statement, which a node outside
+    /// the primary component refuses (COM_PING it would answer).
+    bool galera = false;
+
+    /// How many hosts: hosts.size(), or 1.
+    [[nodiscard]] std::size_t host_count() const noexcept { return hosts.empty() ? 1 : hosts.size(); }
+    /// Host i (0-based) of host_count().
+    [[nodiscard]] HostAddress host_at(std::size_t i) const { return hosts.empty() ? HostAddress{host, port} : hosts.at(i); }
 
     /// A URL that opens the same connection, with the password replaced by "***" (a
     /// credentials callback cannot be written in a URL: it is left out).
@@ -63,6 +81,11 @@ struct ConnectOptions {
     /// "user@host:port" or "user@unix_socket", for messages.
     [[nodiscard]] std::string endpoint() const {
         return user + "@" + (unix_socket.empty() ? host + ":" + std::to_string(port) : unix_socket);
+    }
+    /// "user@host:port" of host i.
+    [[nodiscard]] std::string endpoint(std::size_t i) const {
+        const HostAddress a = host_at(i);
+        return user + "@" + a.host + ":" + std::to_string(a.port);
     }
 };
 
@@ -186,7 +209,53 @@ inline bool is_digits(std::string_view s) {
            std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
+// The port after a host's last ':' (outside IPv6 brackets): 1 to 65535.
+inline void check_port(std::string_view hostport, bool has_userinfo, const std::string& where = "the host part") {
+    const auto colon = hostport.rfind(':');
+    if (colon == std::string_view::npos || hostport.find(']', colon) != std::string_view::npos) return;
+    const auto port_text = hostport.substr(colon + 1);
+    const bool valid = is_digits(port_text) && port_text.size() <= 5 && std::stoul(std::string(port_text)) >= 1 &&
+                       std::stoul(std::string(port_text)) <= 65535;
+    if (!valid)
+        url_error("the port (after the last ':' of " + where + ") must be a number from 1 to 65535" +
+                  (has_userinfo ? "" : "; if that part is a password, the host is missing: write user:password@host"));
+}
+
+// One entry of a host list (h1:3306,h2:3306): parsed as a URL authority by Boost.URL.
+inline HostAddress parse_host_entry(std::string_view entry, std::size_t position) {
+    const std::string where = "host " + std::to_string(position) + " of the host list";
+    if (entry.empty())
+        url_error(where + " is empty: write host[:port] between the commas (mariadb://user@h1:3306,h2:3306/db)");
+    check_port(entry, true, where);
+    auto a = boost::urls::parse_authority(entry);
+    if (!a || a->has_userinfo() || a->host().empty()) url_error(where + " is not a host[:port]" + quoted(entry));
+    HostAddress h;
+    h.host = a->host();
+    if (h.host.size() > 2 && h.host.front() == '[') h.host = h.host.substr(1, h.host.size() - 2);  // IPv6
+    if (a->has_port()) h.port = static_cast<unsigned>(a->port_number());
+    return h;
+}
+
+// Splits a comma-separated host list (commas never occur inside IPv6 brackets).
+inline std::vector<std::string_view> split_hosts(std::string_view hostport) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= hostport.size(); ++i)
+        if (i == hostport.size() || hostport[i] == ',') {
+            out.push_back(hostport.substr(start, i - start));
+            start = i + 1;
+        }
+    return out;
+}
+
+inline bool on_off_option(std::string_view key, std::string_view value) {
+    if (value == "on" || value == "1" || value == "true" || value == "ON") return true;
+    if (value == "off" || value == "0" || value == "false" || value == "OFF") return false;
+    url_error("option " + std::string(key) + " takes on or off" + quoted(value));
+}
+
 inline ConnectOptions parse_url_unchecked(std::string_view url);
+inline ConnectOptions parse_one_host(std::string_view url);
 
 } // namespace detail
 
@@ -203,7 +272,30 @@ inline ConnectOptions parse_url(std::string_view url) {
     }
 }
 
+// Several hosts (mariadb://user@h1:3306,h2:3306/db): Boost.URL knows one host per authority,
+// so each entry is parsed as an authority of its own and the rest of the URL with the first.
 inline ConnectOptions detail::parse_url_unchecked(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return parse_one_host(url);
+    const auto rest = url.substr(scheme_end + 3);
+    const auto authority = rest.substr(0, rest.find_first_of("/?#"));
+    const auto at = authority.rfind('@');
+    const auto hostport = at == std::string_view::npos ? authority : authority.substr(at + 1);
+    if (hostport.find(',') == std::string_view::npos) return parse_one_host(url);
+    const auto entries = split_hosts(hostport);
+    std::vector<HostAddress> hosts;
+    for (std::size_t i = 0; i < entries.size(); ++i) hosts.push_back(parse_host_entry(entries[i], i + 1));
+    const auto host_start = static_cast<std::size_t>(hostport.data() - url.data());
+    const std::string first = std::string(url.substr(0, host_start)) + std::string(entries.front()) +
+                              std::string(url.substr(host_start + hostport.size()));
+    ConnectOptions o = parse_one_host(first);
+    if (!o.unix_socket.empty())
+        url_error("unix_socket names one server; with several hosts, connect over TCP (remove unix_socket)");
+    o.hosts = std::move(hosts);
+    return o;
+}
+
+inline ConnectOptions detail::parse_one_host(std::string_view url) {
     using detail::url_error;
     const auto scheme_end = url.find("://");
     if (scheme_end == std::string_view::npos)
@@ -228,17 +320,7 @@ inline ConnectOptions detail::parse_url_unchecked(std::string_view url) {
     if (userinfo.find('@') != std::string_view::npos)
         url_error("the user or password contains '@'; percent-encode it as %40");
     detail::check_percent_escapes(userinfo, "user or password");
-    const auto colon = hostport.rfind(':');
-    if (colon != std::string_view::npos && hostport.find(']', colon) == std::string_view::npos) {
-        const auto port_text = hostport.substr(colon + 1);
-        const bool valid = detail::is_digits(port_text) && port_text.size() <= 5 &&
-                           std::stoul(std::string(port_text)) >= 1 && std::stoul(std::string(port_text)) <= 65535;
-        if (!valid)
-            url_error(std::string("the port (after the last ':' of the host part) must be a number from 1 to 65535") +
-                      (at == std::string_view::npos
-                           ? "; if that part is a password, the host is missing: write user:password@host"
-                           : ""));
-    }
+    detail::check_port(hostport, at != std::string_view::npos);
     const auto after_authority = rest.substr(authority.size());
     const auto query_start = after_authority.find_first_of("?#");
     if (after_authority.substr(0, query_start).find(':') != std::string_view::npos)
@@ -282,10 +364,11 @@ inline ConnectOptions detail::parse_url_unchecked(std::string_view url) {
         else if (key == "ssl_ca") o.ssl_ca = value;
         else if (key == "ssl_cert") o.ssl_cert = value;
         else if (key == "ssl_key") o.ssl_key = value;
+        else if (key == "galera") o.galera = detail::on_off_option(key, value);
         else
             url_error((detail::is_word(key) ? "unknown option '" + key + "'" : std::string("an unknown option")) +
                       "; known options are unix_socket, connect_timeout, read_timeout, write_timeout, charset, "
-                      "init_command, ssl_mode, ssl_ca, ssl_cert, ssl_key");
+                      "init_command, ssl_mode, ssl_ca, ssl_cert, ssl_key, galera");
     }
     if (o.host.empty() && o.unix_socket.empty())
         url_error("no host given; write mariadb://user@host/database, or add ?unix_socket=/path/to/socket");
@@ -310,9 +393,15 @@ inline std::string ConnectOptions::to_string() const {
         }
         return out;
     };
-    const bool ipv6 = host.find(':') != std::string::npos;
-    std::string s = "mariadb://" + enc(user) + (password.empty() ? "" : ":***") + "@" +
-                    (ipv6 ? "[" + host + "]" : enc(host)) + ":" + std::to_string(port) + "/" + enc(database);
+    auto address = [&](const std::string& h, unsigned p) {
+        return (h.find(':') != std::string::npos ? "[" + h + "]" : enc(h)) + ":" + std::to_string(p);
+    };
+    std::string where;
+    for (std::size_t i = 0; i < host_count(); ++i) {
+        const HostAddress a = host_at(i);
+        where += (i == 0 ? "" : ",") + address(a.host, a.port);
+    }
+    std::string s = "mariadb://" + enc(user) + (password.empty() ? "" : ":***") + "@" + where + "/" + enc(database);
     std::string q;
     auto add = [&](const char* key, const std::string& value) {
         if (!value.empty()) q += std::string(q.empty() ? "?" : "&") + key + "=" + enc(value);
@@ -327,6 +416,7 @@ inline std::string ConnectOptions::to_string() const {
     add("ssl_ca", ssl_ca);
     add("ssl_cert", ssl_cert);
     add("ssl_key", ssl_key);
+    if (galera) add("galera", "on");
     return s + q;
 }
 

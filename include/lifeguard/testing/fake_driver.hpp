@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace lifeguard::testing {
 
@@ -34,6 +35,7 @@ struct FakeConnection {
     std::atomic<int> holders{0};       ///< for stress tests: leases currently holding it
     bool unread_bytes = false;         ///< data arrived while idle: its socket state is "unsure"
     bool reset_pending = false;        ///< reset_start() was called, reset_finish() not yet
+    class FakeServer* owner = nullptr; ///< the server (host) it was opened on
 };
 
 /// What a failed FakeDriver::connect throws.
@@ -72,6 +74,8 @@ public:
 
     /// The next `n` connects throw FakeConnectError.
     void fail_next_connects(std::uint64_t n) noexcept { failing_connects_.store(n); }
+    /// While set, every connect is refused (a host that is down).
+    void refuse_connects(bool on) noexcept { refusing_.store(on); }
     /// While set, every ping fails.
     void fail_pings(bool on) noexcept { failing_pings_.store(on); }
     /// Every connect sleeps this long first (benchmarks of slow connects; not for unit tests).
@@ -123,6 +127,7 @@ public:
 
 private:
     friend class FakeDriver;
+    friend class FakeClusterDriver;
 
     FakeConnection* open(std::chrono::microseconds timeout = std::chrono::microseconds::max()) {
         struct in_progress {
@@ -148,6 +153,10 @@ private:
             }
             std::this_thread::sleep_for(d);
         }
+        if (refusing_.load()) {
+            ++connect_failures;
+            throw FakeConnectError("fake driver: connection refused (host down)");
+        }
         for (auto n = failing_connects_.load(); n > 0;) {
             if (failing_connects_.compare_exchange_weak(n, n - 1)) {
                 ++connect_failures;
@@ -158,6 +167,7 @@ private:
         auto* raw = c.get();
         std::lock_guard lock(mutex_);
         raw->id = ++next_id_;
+        raw->owner = this;
         connections_.push_back(std::move(c));
         ++connects;
         return raw;
@@ -178,6 +188,7 @@ private:
     std::atomic<bool> failing_resets_{false};
     std::atomic<std::uint64_t> failing_connects_{0};
     std::atomic<bool> failing_pings_{false};
+    std::atomic<bool> refusing_{false};
     std::atomic<std::int64_t> connect_delay_us_{0};
     mutable std::mutex mutex_;
     std::deque<std::unique_ptr<FakeConnection>> connections_;
@@ -194,85 +205,105 @@ public:
 
     connection_type connect() { return server_->open(); }
     /// Models lifeguard::TimedConnect: a connect slower than `timeout` fails at once.
-    connection_type connect(std::chrono::milliseconds timeout) {
-        const auto limit = timeout >= std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::microseconds::max())
-                               ? std::chrono::microseconds::max()
-                               : std::chrono::duration_cast<std::chrono::microseconds>(timeout);
-        return server_->open(limit);
-    }
+    connection_type connect(std::chrono::milliseconds timeout) { return server_->open(limit_of(timeout)); }
     /// Models lifeguard::DetachableDriver: no I/O, async-signal-safe (a flag).
     void detach(connection_type& c) noexcept {
         c->detached = true;
-        ++server_->detaches;
+        ++on(c)->detaches;
     }
 
     void close(connection_type& c) noexcept {
-        if (!server_->touch(c)) return;
+        if (!on(c)->touch(c)) return;
         c->closed = true;
-        ++server_->closes;
+        ++on(c)->closes;
     }
     void abandon(connection_type& c) noexcept {
-        if (c->closed || c->abandoned) ++server_->io_after_dispose;
+        if (c->closed || c->abandoned) ++on(c)->io_after_dispose;
         c->abandoned = true;
-        ++server_->abandons;
+        ++on(c)->abandons;
     }
     bool ping(connection_type& c, std::chrono::milliseconds) {
-        if (!server_->touch(c)) return false;
-        ++server_->pings;
-        const bool ok = c->alive.load() && !server_->failing_pings_.load();
-        if (!ok) ++server_->failed_pings;
+        if (!on(c)->touch(c)) return false;
+        ++on(c)->pings;
+        const bool ok = c->alive.load() && !on(c)->failing_pings_.load();
+        if (!ok) ++on(c)->failed_pings;
         return ok;
     }
     bool is_broken(const connection_type& c) const noexcept { return c->broken; }
 
     bool in_transaction(connection_type& c) noexcept { return c->in_transaction; }
     bool rollback(connection_type& c) {
-        if (!server_->touch(c)) return false;
-        ++server_->rollbacks;
+        if (!on(c)->touch(c)) return false;
+        ++on(c)->rollbacks;
         c->in_transaction = false;
         return c->alive.load();
     }
     bool reset_session(connection_type& c) {
-        if (!server_->touch(c)) return false;
-        ++server_->resets;
+        if (!on(c)->touch(c)) return false;
+        ++on(c)->resets;
         c->in_transaction = false;
         c->session_changes = 0;
-        return c->alive.load() && !server_->failing_resets_.load();
+        return c->alive.load() && !on(c)->failing_resets_.load();
     }
 
     /// Models lifeguard::SocketCheckDriver: `closed` once the server dropped the connection,
     /// `unsure` if FakeConnection::unread_bytes is set.
     [[nodiscard]] SocketState socket_state(const connection_type& c) const noexcept {
-        ++server_->socket_checks;
+        ++on(c)->socket_checks;
         if (!c->alive.load()) return SocketState::closed;
         return c->unread_bytes ? SocketState::unsure : SocketState::open;
     }
     /// Models lifeguard::IdleLimitDriver: FakeServer::set_idle_limit's value.
-    std::chrono::milliseconds idle_limit(connection_type&) {
-        ++server_->idle_limit_queries;
-        return std::chrono::milliseconds(server_->idle_limit_ms_.load());
+    std::chrono::milliseconds idle_limit(connection_type& c) {
+        ++on(c)->idle_limit_queries;
+        return std::chrono::milliseconds(on(c)->idle_limit_ms_.load());
     }
     /// Models lifeguard::AsyncResetDriver: the reset is "sent"; reset_finish() completes it.
     ResetProgress reset_start(connection_type& c) {
-        if (!server_->touch(c)) return ResetProgress::failed;
-        ++server_->reset_starts;
+        if (!on(c)->touch(c)) return ResetProgress::failed;
+        ++on(c)->reset_starts;
         c->reset_pending = true;
         return ResetProgress::pending;
     }
     bool reset_finish(connection_type& c) {
-        if (!server_->touch(c) || !c->reset_pending) return false;
+        if (!on(c)->touch(c) || !c->reset_pending) return false;
         c->reset_pending = false;
-        ++server_->reset_finishes;
+        ++on(c)->reset_finishes;
         c->in_transaction = false;
         c->session_changes = 0;
-        return c->alive.load() && !server_->failing_resets_.load();
+        return c->alive.load() && !on(c)->failing_resets_.load();
     }
 
     [[nodiscard]] FakeServer& server() const noexcept { return *server_; }
 
+protected:
+    // The server a connection lives on (its host, with FakeClusterDriver).
+    [[nodiscard]] FakeServer* on(const FakeConnection* c) const noexcept {
+        return c->owner != nullptr ? c->owner : server_;
+    }
+    static std::chrono::microseconds limit_of(std::chrono::milliseconds timeout) noexcept {
+        return timeout >= std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::microseconds::max())
+                   ? std::chrono::microseconds::max()
+                   : std::chrono::duration_cast<std::chrono::microseconds>(timeout);
+    }
+
 private:
     FakeServer* server_;
+};
+
+/// Several FakeServers as the hosts of one driver, in order (models lifeguard::MultiHostDriver):
+/// a host is down while its server refuses connects (FakeServer::refuse_connects) and after
+/// FakeServer::kill_all dropped its connections.
+class FakeClusterDriver : public FakeDriver {
+public:
+    explicit FakeClusterDriver(std::vector<FakeServer*> hosts) : FakeDriver(*hosts.at(0)), hosts_(std::move(hosts)) {}
+    [[nodiscard]] std::size_t host_count() const noexcept { return hosts_.size(); }
+    connection_type connect_to(std::size_t host, std::chrono::milliseconds timeout) {
+        return hosts_.at(host)->open(limit_of(timeout));
+    }
+
+private:
+    std::vector<FakeServer*> hosts_;
 };
 
 } // namespace lifeguard::testing
