@@ -38,7 +38,8 @@ struct failover_result {
     std::vector<double> ms;
     long acknowledged = 0;
     long lost = 0;
-    long failed = 0;
+    long failed = 0;   // requests that reached a node and failed (in flight when it went)
+    long refused = 0;  // acquires refused at once: no node could take a connection then
 };
 
 failover_result failover(int kills) {
@@ -73,10 +74,19 @@ failover_result failover(int kills) {
                     ++out.failed;
                 }
             } catch (const std::exception&) {
-                ++out.failed;
+                ++out.refused;  // the surviving nodes re-form the primary component: wait a little
+                std::this_thread::sleep_for(10ms);
             }
         }
     });
+    struct stop_worker {  // also when a step throws: a joinable thread must not be destroyed
+        std::atomic<bool>& stop;
+        std::thread& worker;
+        ~stop_worker() {
+            stop = true;
+            if (worker.joinable()) worker.join();
+        }
+    } guard{stop, worker};
     for (int k = 0; k < kills; ++k) {
         const auto until = steady::now() + 20s;
         while (on_node.load() != 1 && steady::now() < until) std::this_thread::sleep_for(10ms);  // failed back
@@ -149,11 +159,11 @@ int main(int argc, char** argv) {
         std::string kills;
         for (double ms : f.ms) kills += (kills.empty() ? "" : ", ") + std::to_string(ms);
         std::printf("{\"failover_ms_p50\": %.1f, \"failover_ms_max\": %.1f, \"failover_ms\": [%s], "
-                    "\"lost_acknowledged_writes\": %ld, \"acknowledged_writes\": %ld, \"failed_requests\": %ld, "
+                    "\"lost_acknowledged_writes\": %ld, \"acknowledged_writes\": %ld, \"failed_requests\": %ld, \"refused_acquires\": %ld, "
                     "\"nodes_used\": %d, \"reads_per_s_1_node\": %.0f, \"reads_per_s_3_nodes\": %.0f, "
                     "\"three_over_one\": %.3f}\n",
                     median(f.ms), f.ms.empty() ? 0.0 : *std::max_element(f.ms.begin(), f.ms.end()), kills.c_str(),
-                    f.lost, f.acknowledged, f.failed, used3, qps1, qps3, qps1 > 0 ? qps3 / qps1 : 0.0);
+                    f.lost, f.acknowledged, f.failed, f.refused, used3, qps1, qps3, qps1 > 0 ? qps3 / qps1 : 0.0);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "lifeguard_bench_cluster: %s\n", e.what());
         return 1;
