@@ -4,6 +4,9 @@
 //              back to back on node 1; node 1 is killed: the time from the kill to the first
 //              request that succeeds on another node. Node 1 is restarted, the pool fails back,
 //              and again. Afterwards every acknowledged insert must be in the cluster.
+//   check      what galera=on costs a validation: Driver::ping without and with galera=on
+//              (which reads wsrep_ready at most once a second per node, COM_PING otherwise),
+//              and the wsrep_ready status query alone, on one node (medians of many)
 //   throughput LoadBalance pool, 4 threads of point reads, with the URL naming node 1 only and
 //              then all 3 nodes. On 2 CPUs for 3 nodes this shows that load is spread, not
 //              that it scales: the nodes share the machine's cores with the client.
@@ -145,11 +148,46 @@ std::pair<double, int> throughput(const std::string& url, std::chrono::milliseco
     return {static_cast<double>(done.load()) / seconds, static_cast<int>(nodes.size())};
 }
 
+// Microseconds per ping, median over `n` after a warm-up.
+double ping_us(const std::string& url, int n) {
+    Db d(url);
+    MYSQL* m = d.connect();
+    std::vector<double> us;
+    for (int i = 0; i < n + n / 10; ++i) {
+        const auto t0 = steady::now();
+        if (!d.ping(m, 5s)) throw std::runtime_error("ping failed on " + url.substr(0, url.find('@')));
+        if (i >= n / 10) us.push_back(std::chrono::duration<double, std::micro>(steady::now() - t0).count());
+    }
+    d.close(m);
+    return median(us);
+}
+
+// Microseconds of one SHOW STATUS LIKE 'wsrep_ready', median over `n`.
+double status_query_us(const std::string& url, int n) {
+    Db d(url);
+    MYSQL* m = d.connect();
+    std::vector<double> us;
+    for (int i = 0; i < n; ++i) {
+        const auto t0 = steady::now();
+        if (mysql_query(m, "SHOW STATUS LIKE 'wsrep_ready'") != 0) throw std::runtime_error(mysql_error(m));
+        if (MYSQL_RES* r = mysql_store_result(m)) mysql_free_result(r);
+        us.push_back(std::chrono::duration<double, std::micro>(steady::now() - t0).count());
+    }
+    d.close(m);
+    return median(us);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     const bool quick = argc > 1 && std::string(argv[1]) == "quick";
     try {
+        const int pings = quick ? 300 : 2000;
+        const std::string node1 = read_line(dir() + "/node1/url");
+        const double com_ping = ping_us(node1, pings);
+        const double status_ping = ping_us(node1 + "?galera=on", pings);
+        const double com_ping_again = ping_us(node1, pings);  // interleaved: the VM's round trip drifts
+        const double status_query = status_query_us(node1, pings / 4);
         const auto f = failover(quick ? 2 : 5);
         const auto run = quick ? 1000ms : 5000ms;
         const std::string one = read_line(dir() + "/node1/url") + "?galera=on";
@@ -161,9 +199,10 @@ int main(int argc, char** argv) {
         std::printf("{\"failover_ms_p50\": %.1f, \"failover_ms_max\": %.1f, \"failover_ms\": [%s], "
                     "\"lost_acknowledged_writes\": %ld, \"acknowledged_writes\": %ld, \"failed_requests\": %ld, \"refused_acquires\": %ld, "
                     "\"nodes_used\": %d, \"reads_per_s_1_node\": %.0f, \"reads_per_s_3_nodes\": %.0f, "
-                    "\"three_over_one\": %.3f}\n",
+                    "\"three_over_one\": %.3f, \"com_ping_us\": %.1f, \"galera_check_us\": %.1f, \"wsrep_status_query_us\": %.1f}\n",
                     median(f.ms), f.ms.empty() ? 0.0 : *std::max_element(f.ms.begin(), f.ms.end()), kills.c_str(),
-                    f.lost, f.acknowledged, f.failed, f.refused, used3, qps1, qps3, qps1 > 0 ? qps3 / qps1 : 0.0);
+                    f.lost, f.acknowledged, f.failed, f.refused, used3, qps1, qps3, qps1 > 0 ? qps3 / qps1 : 0.0,
+                    (com_ping + com_ping_again) / 2, status_ping, status_query);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "lifeguard_bench_cluster: %s\n", e.what());
         return 1;

@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <atomic>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -31,7 +33,11 @@ class Driver {
 public:
     using connection_type = MYSQL*;
 
-    explicit Driver(ConnectOptions options) : options_(std::move(options)) { library_init(); }
+    explicit Driver(ConnectOptions options)
+        : options_(std::move(options)),
+          ready_until_(options_.galera ? std::make_shared<ready_table>(options_.host_count()) : nullptr) {
+        library_init();
+    }
     /// @throws UrlError for a malformed URL.
     explicit Driver(std::string_view url) : Driver(parse_url(url)) {}
 
@@ -102,36 +108,14 @@ public:
         m = nullptr;
     }
 
-    /// COM_PING (galera=on: the node's wsrep_ready), answered within `timeout` (and within read_timeout). On a timeout the
+    /// COM_PING, answered within `timeout` (and within read_timeout). galera=on: the node's
+    /// wsrep_ready, read at most once a second per node (COM_PING in between). On a timeout the
     /// connection is unusable mid-command: its socket is detached so closing it later
     /// cannot block.
     bool ping(connection_type& m, std::chrono::milliseconds timeout) {
         const auto deadline = lifeguard::detail::saturating_add(std::chrono::steady_clock::now(), timeout);
         int result = 0;
-        if (options_.galera) {
-            // A node outside the primary component answers COM_PING and table-less queries
-            // alike; its wsrep_ready says whether it serves data.
-            static constexpr char sql[] = "SHOW STATUS LIKE 'wsrep_ready'";
-            int status = mysql_real_query_start(&result, m, sql, sizeof sql - 1);
-            if (!drive(m, status, deadline, [&](int ready) { return mysql_real_query_cont(&result, m, ready); })) {
-                detach_socket(m);
-                return false;
-            }
-            if (result != 0) return false;
-            MYSQL_RES* res = nullptr;
-            status = mysql_store_result_start(&res, m);
-            if (!drive(m, status, deadline, [&](int ready) { return mysql_store_result_cont(&res, m, ready); })) {
-                detach_socket(m);
-                return false;
-            }
-            bool ready = false;
-            if (res != nullptr) {
-                if (MYSQL_ROW row = mysql_fetch_row(res); row != nullptr && row[1] != nullptr)
-                    ready = std::string_view(row[1]) == "ON";
-                mysql_free_result(res);
-            }
-            return ready;
-        }
+        if (options_.galera && !ready_recently(m)) return node_ready(m, deadline);
         const int status = mysql_ping_start(&result, m);
         if (!drive(m, status, deadline, [&](int ready) { return mysql_ping_cont(&result, m, ready); })) {
             detach_socket(m);
@@ -255,6 +239,66 @@ private:
         return user + "@" + a.host + ":" + std::to_string(a.port);
     }
 
+    // galera=on. A node outside the primary component answers COM_PING and table-less
+    // queries alike; its wsrep_ready status says whether it serves data. Reading it costs
+    // several round trips' worth (~300 us against ~60 us for a ping, docs/benchmarks.md), so a
+    // node found ready is trusted for ready_for, per host: pings in between are COM_PING.
+    static constexpr std::chrono::milliseconds ready_for{1000};
+    struct ready_table {
+        explicit ready_table(std::size_t hosts) : until(std::make_unique<std::atomic<std::int64_t>[]>(hosts)), count(hosts) {}
+        std::unique_ptr<std::atomic<std::int64_t>[]> until;  // steady ns
+        std::size_t count;
+    };
+    static std::int64_t steady_ns() noexcept {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    }
+    // Which of the URL's hosts a connection went to (by its host and port); npos if unknown.
+    [[nodiscard]] std::size_t host_index(MYSQL* m) const noexcept {
+        const char* host = nullptr;
+        unsigned port = 0;
+        if (mariadb_get_infov(m, MARIADB_CONNECTION_HOST, &host) != 0 || host == nullptr) return std::size_t(-1);
+        if (mariadb_get_infov(m, MARIADB_CONNECTION_PORT, &port) != 0) return std::size_t(-1);
+        for (std::size_t i = 0; i < options_.host_count(); ++i) {
+            const HostAddress a = options_.host_at(i);
+            if (a.port == port && a.host == host) return i;
+        }
+        return std::size_t(-1);
+    }
+    [[nodiscard]] bool ready_recently(MYSQL* m) const noexcept {
+        const std::size_t i = host_index(m);
+        return i < ready_until_->count && steady_ns() < ready_until_->until[i].load(std::memory_order_relaxed);
+    }
+    void mark_ready(MYSQL* m) const noexcept {
+        const std::size_t i = host_index(m);
+        if (i < ready_until_->count)
+            ready_until_->until[i].store(steady_ns() + std::chrono::nanoseconds(ready_for).count(), std::memory_order_relaxed);
+    }
+    // The node's wsrep_ready, within `deadline`; false if it is not ON or did not answer.
+    bool node_ready(MYSQL* m, std::chrono::steady_clock::time_point deadline) const {
+        static constexpr char sql[] = "SHOW STATUS LIKE 'wsrep_ready'";
+        int result = 0;
+        int status = mysql_real_query_start(&result, m, sql, sizeof sql - 1);
+        if (!drive(m, status, deadline, [&](int ready) { return mysql_real_query_cont(&result, m, ready); })) {
+            detach_socket(m);
+            return false;
+        }
+        if (result != 0) return false;
+        MYSQL_RES* res = nullptr;
+        status = mysql_store_result_start(&res, m);
+        if (!drive(m, status, deadline, [&](int ready) { return mysql_store_result_cont(&res, m, ready); })) {
+            detach_socket(m);
+            return false;
+        }
+        bool ready = false;
+        if (res != nullptr) {
+            if (MYSQL_ROW row = mysql_fetch_row(res); row != nullptr && row[1] != nullptr)
+                ready = std::string_view(row[1]) == "ON";
+            mysql_free_result(res);
+        }
+        if (ready) mark_ready(m);
+        return ready;
+    }
+
     // galera=on: a node that is not ready for queries is refused like a failed connect.
     void require_ready_node(MYSQL* m, const std::string& user, std::size_t host) const {
         static constexpr char sql[] = "SHOW STATUS LIKE 'wsrep_ready'";
@@ -265,7 +309,10 @@ private:
                 mysql_free_result(r);
             }
         }
-        if (ready == "ON") return;
+        if (ready == "ON") {
+            mark_ready(m);
+            return;
+        }
         Error e("lifeguard::mariadb: " + endpoint(user, host) + " is not ready for queries (wsrep_ready " +
                     (ready.empty() ? std::string("unknown: not a Galera node, or the query failed") : ready) +
                     "): it is joining, a donor, or outside the primary component; galera=on skips it",
@@ -380,6 +427,7 @@ private:
     }
 
     ConnectOptions options_;
+    std::shared_ptr<ready_table> ready_until_;  // galera=on only
 };
 
 static_assert(lifeguard::Driver<Driver>);

@@ -165,4 +165,53 @@ BOOST_AUTO_TEST_CASE(a_driver_can_be_built_from_a_url_without_connecting) {
     static_assert(lifeguard::Driver<lifeguard::mariadb::Driver>);
 }
 
+BOOST_AUTO_TEST_CASE(host_lists_for_clusters) {
+    const auto o = parse_url("mariadb://app:p%40ss@db1:3307,db2,[::1]:3309/shop?galera=on&read_timeout=5");
+    BOOST_TEST(o.host_count() == 3u);
+    BOOST_TEST(o.hosts.at(0).host == "db1");
+    BOOST_TEST(o.hosts.at(0).port == 3307u);
+    BOOST_TEST(o.hosts.at(1).host == "db2");
+    BOOST_TEST(o.hosts.at(1).port == 3306u);  // default port per entry
+    BOOST_TEST(o.hosts.at(2).host == "::1");
+    BOOST_TEST(o.hosts.at(2).port == 3309u);
+    BOOST_TEST(o.host == "db1");  // host/port are the first entry
+    BOOST_TEST(o.port == 3307u);
+    BOOST_TEST(o.password == "p@ss");
+    BOOST_TEST(o.database == "shop");
+    BOOST_TEST(o.galera);
+    BOOST_TEST(o.read_timeout.count() == 5);
+    BOOST_TEST(o.endpoint(2) == "app@::1:3309");
+    const std::string text = o.to_string();
+    BOOST_TEST(text.find("db1:3307,db2:3306,[::1]:3309/shop") != std::string::npos);
+    BOOST_TEST(text.find("p%40ss") == std::string::npos);
+    const auto again = parse_url(text);  // round trip (the password aside)
+    BOOST_TEST(again.host_count() == 3u);
+    BOOST_TEST(again.hosts.at(2).port == 3309u);
+    BOOST_TEST(again.galera);
+    BOOST_TEST(parse_url("mariadb://u@h/d").host_count() == 1u);
+    BOOST_TEST(parse_url("mariadb://u@h/d").hosts.empty());
+    BOOST_TEST(!parse_url("mariadb://u@h/d").galera);
+}
+
+BOOST_AUTO_TEST_CASE(malformed_host_lists_are_named_by_position) {
+    auto message = [](const std::string& url) -> std::string {
+        try {
+            (void)parse_url(url);
+        } catch (const UrlError& e) {
+            return e.what();
+        }
+        return "no error";
+    };
+    const std::string empty = message("mariadb://u:hunter2@db1,,db3/d");
+    BOOST_TEST(empty.find("host 2 of the host list is empty") != std::string::npos);
+    const std::string port = message("mariadb://u:hunter2@db1,db2:99999/d");
+    BOOST_TEST(port.find("host 2 of the host list") != std::string::npos);
+    BOOST_TEST(port.find("1 to 65535") != std::string::npos);
+    const std::string socket = message("mariadb://u:hunter2@db1,db2/d?unix_socket=/run/s.sock");
+    BOOST_TEST(socket.find("unix_socket names one server") != std::string::npos);
+    const std::string galera = message("mariadb://u:hunter2@db1,db2/d?galera=sometimes");
+    BOOST_TEST(galera.find("galera takes on or off") != std::string::npos);
+    for (const auto& m : {empty, port, socket, galera}) BOOST_TEST(m.find("hunter2") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
