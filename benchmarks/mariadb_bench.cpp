@@ -9,6 +9,7 @@
 //                         pool_us and ratio (a round trip here varies 3x between runs)
 #include <lifeguard/lifeguard.hpp>
 #include <lifeguard/mariadb.hpp>
+#include <select1.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -33,13 +34,7 @@ lifeguard::mariadb::ConnectOptions connect_options(const benchmark::State& state
     return lifeguard::mariadb::parse_url(url);
 }
 
-bool select1(MYSQL* m) {
-    if (mysql_query(m, "SELECT 1") != 0) return false;
-    MYSQL_RES* r = mysql_store_result(m);
-    const bool ok = r != nullptr && mysql_fetch_row(r) != nullptr;
-    mysql_free_result(r);
-    return ok;
-}
+using bench::select1;
 
 void select1_held(benchmark::State& state) {
     Db d(connect_options(state));

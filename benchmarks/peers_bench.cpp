@@ -12,6 +12,7 @@
 #include <pools.hpp>
 
 #include <lifeguard/mariadb.hpp>
+#include <select1.hpp>
 
 #ifdef LIFEGUARD_HAVE_SOCI
 #include <soci/connection-pool.h>
@@ -123,13 +124,7 @@ void cycle(int reps, int ms) {
 
 using Db = lifeguard::mariadb::Driver;
 
-bool select1(MYSQL* m) {
-    if (mysql_query(m, "SELECT 1") != 0) return false;
-    MYSQL_RES* r = mysql_store_result(m);
-    const bool ok = r != nullptr && mysql_fetch_row(r) != nullptr;
-    mysql_free_result(r);
-    return ok;
-}
+using bench::select1;
 
 void mariadb(int reps, int ms) {
     const char* url = std::getenv("LIFEGUARD_TEST_URL");

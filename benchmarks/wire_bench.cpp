@@ -10,6 +10,7 @@
 // Prints one JSON object. Usage: lifeguard_bench_wire [quick]
 #include <lifeguard/lifeguard.hpp>
 #include <lifeguard/mariadb.hpp>
+#include <select1.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -33,13 +34,7 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-bool select1(MYSQL* m) {
-    if (mysql_query(m, "SELECT 1") != 0) return false;
-    MYSQL_RES* r = mysql_store_result(m);
-    const bool ok = r != nullptr && mysql_fetch_row(r) != nullptr;
-    mysql_free_result(r);
-    return ok;
-}
+using bench::select1;
 
 lifeguard::PoolOptions sized(std::size_t n, std::size_t min_idle) {
     lifeguard::PoolOptions o;
