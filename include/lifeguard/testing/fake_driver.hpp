@@ -6,6 +6,7 @@
 
 #include <lifeguard/driver_capabilities.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +19,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <pthread.h>
 
 namespace lifeguard::testing {
 
@@ -44,11 +47,39 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+class FakeServer;
+
+namespace fake_detail {
+// A fork() while another thread is inside a FakeServer call (a pool's maintenance thread
+// connecting) must not leave that server's mutexes locked in the child, where no thread
+// would ever unlock them: every live FakeServer's mutexes are held across fork() (as
+// pthread_atfork does for malloc). A real driver's connect holds no such process-wide lock.
+struct fork_guard {
+    static std::mutex& registry_mutex() {
+        static std::mutex m;
+        return m;
+    }
+    static std::vector<FakeServer*>& servers() {
+        static std::vector<FakeServer*> v;
+        return v;
+    }
+    static void add(FakeServer* s);
+    static void remove(FakeServer* s);
+    static void prepare() noexcept;
+    static void release() noexcept;
+};
+} // namespace fake_detail
+
 /// The shared state behind FakeDriver copies: counters and failure switches. Outlives
 /// every pool that uses it. Connection objects stay allocated until the server is
 /// destroyed, so I/O on an abandoned connection is recorded instead of being undefined.
 class FakeServer {
 public:
+    FakeServer() { fake_detail::fork_guard::add(this); }
+    ~FakeServer() { fake_detail::fork_guard::remove(this); }
+    FakeServer(const FakeServer&) = delete;
+    FakeServer& operator=(const FakeServer&) = delete;
+
     std::atomic<std::uint64_t> connects{0};          ///< successful connects
     std::atomic<std::uint64_t> connect_failures{0};
     std::atomic<std::uint64_t> pings{0};
@@ -127,6 +158,7 @@ public:
 
 private:
     friend class FakeDriver;
+    friend struct fake_detail::fork_guard;
     friend class FakeClusterDriver;
 
     FakeConnection* open(std::chrono::microseconds timeout = std::chrono::microseconds::max()) {
@@ -197,6 +229,32 @@ private:
 
 /// Models lifeguard::Driver, plus the in_transaction/rollback/reset_session calls that
 /// RollbackOnReturn and ResetOnReturn need.
+inline void fake_detail::fork_guard::add(FakeServer* s) {
+    static const int registered = ::pthread_atfork(&prepare, &release, &release);
+    (void)registered;
+    std::lock_guard lock(registry_mutex());
+    servers().push_back(s);
+}
+inline void fake_detail::fork_guard::remove(FakeServer* s) {
+    std::lock_guard lock(registry_mutex());
+    auto& v = servers();
+    v.erase(std::remove(v.begin(), v.end(), s), v.end());
+}
+inline void fake_detail::fork_guard::prepare() noexcept {
+    registry_mutex().lock();
+    for (FakeServer* s : servers()) {
+        s->gate_mutex_.lock();
+        s->mutex_.lock();
+    }
+}
+inline void fake_detail::fork_guard::release() noexcept {
+    for (FakeServer* s : servers()) {
+        s->mutex_.unlock();
+        s->gate_mutex_.unlock();
+    }
+    registry_mutex().unlock();
+}
+
 class FakeDriver {
 public:
     using connection_type = FakeConnection*;
