@@ -9,7 +9,8 @@
   check_reference.py names <repo>           prints the public names, by header (to write docs)
 
 The C++ reader below is deliberately small: it understands the declarations our headers use
-(namespaces, classes, enums, concepts, aliases, functions, variables), not all of C++. A
+(namespaces, classes, enums, concepts, aliases, functions, variables), not all of C++. Names in
+# namespaces called detail or *_detail are internal. A
 declaration it cannot name makes it fail loudly rather than skip silently.
 """
 import pathlib
@@ -208,7 +209,7 @@ def public_names(path, rel):
             if head[:1] == ['namespace']:
                 parts = [x for x in head[1:] if x != '::']
                 name = '::'.join(parts)
-                public = top.public and bool(parts) and 'detail' not in parts
+                public = top.public and bool(parts) and not any(x == 'detail' or x.endswith('_detail') for x in parts)
                 stack.append(Scope('namespace', name, public))
                 stmt = []
                 continue
