@@ -10,7 +10,7 @@
 
 The C++ reader below is deliberately small: it understands the declarations our headers use
 (namespaces, classes, enums, concepts, aliases, functions, variables), not all of C++. Names in
-# namespaces called detail or *_detail are internal. A
+namespaces called detail or *_detail are internal. A
 declaration it cannot name makes it fail loudly rather than skip silently.
 """
 import pathlib
