@@ -211,16 +211,6 @@ BOOST_AUTO_TEST_CASE(a_child_made_without_fork_is_noticed_off_the_hot_path) {
     BOOST_TEST(pool->stats().idle == 2u);
 }
 
-// AddressSanitizer's allocator (GCC 12's libsanitizer) is not fork-safe: a fork() while a
-// parent thread is inside malloc leaves the allocator's lock held in the child, whose first
-// allocation then hangs (seen here: the maintenance threads connect all the time). glibc's
-// malloc is fork-safe, and the regular build runs this test 50 times in a row (tools/test).
-#if defined(__SANITIZE_ADDRESS__)
-#define LIFEGUARD_FORKS_WHILE_THREADS_ALLOCATE *boost::unit_test::disabled()
-#else
-#define LIFEGUARD_FORKS_WHILE_THREADS_ALLOCATE *boost::unit_test::enabled()
-#endif
-
 BOOST_AUTO_TEST_CASE(maintenance_restarts_in_children_and_keeps_running_in_the_parent,
                      LIFEGUARD_FORKS_WHILE_THREADS_ALLOCATE) {
     // The maintenance threads do not exist in a child: its pool starts its own on first use.

@@ -141,7 +141,8 @@ BOOST_AUTO_TEST_CASE(a_session_ends_with_its_parent_even_while_a_child_lives) {
     admin_driver.close(admin);
 }
 
-BOOST_AUTO_TEST_CASE(the_prefork_example_leaves_no_aborted_connection_behind) {
+BOOST_AUTO_TEST_CASE(the_prefork_example_leaves_no_aborted_connection_behind,
+                     LIFEGUARD_FORKS_WHILE_THREADS_ALLOCATE) {
     // Before: its workers ended with std::exit(), which skips the pool's destructor; the
     // kernel closed their sockets without COM_QUIT and the server logged four "Aborted
     // connection" per run (the Aborted_clients counter).
@@ -157,7 +158,8 @@ BOOST_AUTO_TEST_CASE(the_prefork_example_leaves_no_aborted_connection_behind) {
                                        "WHERE VARIABLE_NAME = 'ABORTED_CLIENTS'"));
     };
     const long before = aborted();
-    const std::string command = std::string(example) + " '" + tcp_url() + "' >/dev/null";
+    // timeout(1): a hung worker fails the test instead of the whole suite's time limit.
+    const std::string command = "timeout -s KILL 120 " + std::string(example) + " '" + tcp_url() + "' >/dev/null";
     BOOST_TEST(std::system(command.c_str()) == 0);
     long after = aborted();
     for (int i = 0; i < 50 && after == before; ++i) {  // the server counts a little later
