@@ -238,19 +238,7 @@ public:
     /// ones are closed at once, leased ones when they come back (and connects under way when
     /// they finish). New connections replace them as needed. Leases keep working meanwhile.
     void invalidate() {
-        std::vector<record*> idle;
-        {
-            std::lock_guard lock(mutex_);
-            after_fork_locked();
-            store_.count_invalidation_locked();
-            see_fast_lane_parks(waiters_.fetch_or(slow_bit, std::memory_order_seq_cst));
-            idle = claim_all_idle_locked();
-            for (std::size_t i = 0; i < store_.open_count(); ++i) store_.doom_locked(store_.open_at(i));
-            if (store_.doomed_count_locked() == 0 && !closed_locked())
-                waiters_.fetch_and(~slow_bit, std::memory_order_relaxed);  // nothing leased to doom
-        }
-        report_inherited();
-        for (record* r : idle) close_record(r, CloseReason::invalidated);
+        retire_open([](const record*) { return true; }, true);
     }
 
 private:
@@ -352,18 +340,12 @@ private:
     record* acquire_slow(bool wait, std::chrono::milliseconds timeout) {
         if constexpr (detects_fork) detect_unhandled_fork();
         wait_started started{times_acquires ? steady_ns() : 0, false};
-        // Read only when needed: connecting or waiting.
-        steady::time_point deadline{};
-        bool have_deadline = false;
+        // Read only when needed (connecting or waiting); min(): not read yet.
+        steady::time_point deadline = steady::time_point::min();
         auto deadline_now = [&] {
-            if (!have_deadline) {
-                if (!wait) {
-                    deadline = never;
-                } else {
-                    if (timeout == use_option) timeout = options_.acquire_timeout;
-                    deadline = saturating_add(steady::now(), timeout);
-                }
-                have_deadline = true;
+            if (deadline == steady::time_point::min()) {
+                if (timeout == use_option) timeout = options_.acquire_timeout;
+                deadline = wait ? saturating_add(steady::now(), timeout) : never;
             }
             return deadline;
         };
@@ -396,8 +378,7 @@ private:
                 started.queued = true;
                 r = wait_locked(lock, deadline_now(), timed_out);
                 if (timed_out) {
-                    AcquireTimeout error(stats_locked(), timeout == use_option ? options_.acquire_timeout : timeout,
-                                         timeout_detail_locked());
+                    AcquireTimeout error(stats_locked(), timeout, timeout_detail_locked());  // deadline_now() set it
                     lock.unlock();
                     if constexpr (times_acquires)
                         notify(observer_, events::AcquireTimedOut{std::chrono::nanoseconds(steady_ns() - started.ns)});
@@ -438,10 +419,13 @@ private:
         waiter_type w;
         queue_.push(w);
         const std::size_t waiting = waiters_.fetch_add(1, std::memory_order_seq_cst) + 1;
+        auto leave_unserved = [&] {  // nobody served us: serving needs the lock we hold
+            queue_.remove(w);
+            waiters_.fetch_sub(1, std::memory_order_relaxed);
+        };
         // A connection parked before its releaser could see us is ours to take.
         if (record* r = claim_any_locked()) {
-            queue_.remove(w);  // nobody served us: serving needs the lock we hold
-            waiters_.fetch_sub(1, std::memory_order_relaxed);
+            leave_unserved();
             return r;
         }
         const auto queued_at = steady::now();
@@ -470,15 +454,13 @@ private:
                     if (w.served.load(std::memory_order_relaxed)) break;
                 }
                 if (record* r = claim_any_locked()) {
-                    queue_.remove(w);
-                    waiters_.fetch_sub(1, std::memory_order_relaxed);
+                    leave_unserved();
                     spin_.record(steady::now() - queued_at);
                     return r;
                 }
             }
             if (steady::now() >= deadline) {
-                queue_.remove(w);
-                waiters_.fetch_sub(1, std::memory_order_relaxed);
+                leave_unserved();
                 spin_.record(steady::now() - queued_at);
                 timed_out = true;
                 return nullptr;
@@ -548,7 +530,7 @@ private:
     // `lock`. On failure the slot is given up (a waiter may use it) and the driver's
     // exception propagates.
     record* open_new(std::unique_lock<adaptive_mutex>& lock, steady::time_point deadline) {
-        void* memory = reserve_slot_locked();
+        void* memory = store_.take_locked();
         const std::uint64_t epoch = store_.invalidations_locked();
         lock.unlock();
         record* r;
@@ -565,13 +547,10 @@ private:
         return r;
     }
 
-    // A storage slot for a connection already counted in open_.
-    void* reserve_slot_locked() noexcept { return store_.take_locked(); }
-
     // For maintenance: counts a new connection in open_ and reserves its slot.
     void* reserve_locked() noexcept {
         ++open_;
-        return reserve_slot_locked();
+        return store_.take_locked();
     }
     // For maintenance: a connect failed; the slot is free again (no waiter is handed it: the
     // maintenance connects for waiters itself).
@@ -631,26 +610,53 @@ private:
         }
     }
 
-    // A host failed (a connect, or a connection given back broken): its idle connections are
-    // closed now, its leased ones when they come back; the other hosts' are left alone.
-    void retire_host(std::size_t h) noexcept {
+    // Retires the open connections `chosen` picks (all of them: invalidate(); one host's): the
+    // idle ones are closed now, the leased ones when they come back (releases take the lock
+    // while any is doomed), connects under way when they finish (if `count` bumps the epoch).
+    template <class Chosen>
+    void retire_open(Chosen chosen, bool count) {
         std::vector<record*> idle;
-        try {
+        {
             std::lock_guard lock(mutex_);
             after_fork_locked();
+            if (count) store_.count_invalidation_locked();
             see_fast_lane_parks(waiters_.fetch_or(slow_bit, std::memory_order_seq_cst));
             for (std::size_t i = store_.open_count(); i-- > 0;) {
                 record* r = store_.open_at(i);
-                if (host_.host_of(r->host) != h) continue;
+                if (!chosen(std::as_const(r))) continue;
                 if (claim_any_parked(r->state())) idle.push_back(r);
                 store_.doom_locked(r);
             }
             if (store_.doomed_count_locked() == 0 && !closed_locked())
-                waiters_.fetch_and(~slow_bit, std::memory_order_relaxed);
-        } catch (...) {  // no memory for the list: the connections fail validation or on use instead
+                waiters_.fetch_and(~slow_bit, std::memory_order_relaxed);  // nothing leased to doom
         }
         report_inherited();
         for (record* r : idle) close_record(r, CloseReason::invalidated);
+    }
+
+    // A host failed (a connect, or a connection given back broken): its connections are
+    // retired; the other hosts' are left alone.
+    void retire_host(std::size_t h) noexcept {
+        try {
+            retire_open([&](const record* r) { return host_.host_of(r->host) == h; }, false);
+        } catch (...) {  // no memory for the list: the connections fail validation or on use instead
+        }
+    }
+
+    // Closes a connection that failed a check or broke in use. A multi-host pool asks its
+    // host policy whether the host is to blame (gone, frozen; Galera: not ready): then that
+    // host's other connections are retired too.
+    void close_failed(record* r, CloseReason reason, time_point t) noexcept {
+        if constexpr (multi_host) {
+            if (host_.broken(std::as_const(r->host), t)) {
+                const std::size_t h = host_.host_of(std::as_const(r->host));
+                close_record(r, reason);
+                retire_host(h);
+                return;
+            }
+        }
+        (void)t;
+        close_record(r, reason);
     }
 
     // For maintenance: the host policy wants this connection on another host.
@@ -661,9 +667,8 @@ private:
 
     // A policy wants this connection gone: retired by the recycle policy, or moved by the
     // host policy (failback, rebalancing).
-    [[nodiscard]] bool retirement_due(record* r, time_point t) const noexcept {
-        if constexpr (multi_host) return recycle_.expired(std::as_const(r->recycle), t) || host_.retire(std::as_const(r->host), t);
-        else return recycle_.expired(std::as_const(r->recycle), t);
+    [[nodiscard]] bool retirement_due(const record* r, time_point t) const noexcept {
+        return recycle_.expired(r->recycle, t) || host_move_due(r, t);
     }
 
     // Connects into reserved memory, outside the lock, and sets the session up; the record is
@@ -763,16 +768,7 @@ private:
             }
         }
         if (!validate(r, t)) {
-            if constexpr (multi_host) {
-                // A node that fails a check (gone, frozen, Galera: not ready) takes its connections along.
-                if (host_.broken(std::as_const(r->host), t)) {
-                    const std::size_t h = host_.host_of(std::as_const(r->host));
-                    close_record(r, CloseReason::failed_validation);
-                    retire_host(h);
-                    return false;
-                }
-            }
-            close_record(r, CloseReason::failed_validation);
+            close_failed(r, CloseReason::failed_validation, t);
             return false;
         }
         return true;
@@ -867,16 +863,8 @@ private:
             reason = CloseReason::expired;
         }
         if (!reuse) {
-            if constexpr (multi_host) {
-                // A broken connection: its host may be gone (or, Galera, not ready: 1047).
-                if (reason == CloseReason::broken && host_.broken(std::as_const(r->host), t)) {
-                    const std::size_t h = host_.host_of(std::as_const(r->host));
-                    close_record(r, reason);
-                    retire_host(h);
-                    return;
-                }
-            }
-            close_record(r, reason);
+            if (reason == CloseReason::broken) close_failed(r, reason, t);  // its host may be gone
+            else close_record(r, reason);
             return;
         }
         validation_.on_release(r->validation, t);
@@ -915,11 +903,16 @@ private:
     // Slow release: under the lock, to a waiter, parked, or closed (pool closed, invalidated).
     [[gnu::noinline]] void give_or_close(record* r, std::uint32_t parked_as) noexcept {
         std::unique_lock lock(mutex_);
-        const bool closed = closed_locked();
         if (!give_locked(r, parked_as)) {
+            const CloseReason why = refused_locked();
             lock.unlock();
-            close_record(r, closed ? CloseReason::pool_closed : CloseReason::invalidated);
+            close_record(r, why);
         }
+    }
+
+    // Why give_locked() refused a connection: the pool is closed, or invalidate() doomed it.
+    [[nodiscard]] CloseReason refused_locked() const noexcept {
+        return closed_locked() ? CloseReason::pool_closed : CloseReason::invalidated;
     }
 
     // An idle connection goes to the oldest waiter, or is parked (as `parked_as`: maintenance
@@ -1070,9 +1063,7 @@ private:
     }
 
     [[nodiscard]] PoolStats stats_locked() const noexcept {
-        std::size_t idle = 0;
-        for (std::size_t i = 0; i < store_.open_count(); ++i)
-            idle += is_parked(store_.open_at(i)->state().load(std::memory_order_relaxed)) ? 1 : 0;
+        const std::size_t idle = idle_count_locked();
         return PoolStats{options_.max_size, open_, idle, open_ - idle, waiting_locked()};
     }
 

@@ -329,9 +329,8 @@ private:
         std::vector<record*> idle;
         for (std::size_t i = 0; i < core.store_.open_count(); ++i) {
             record* r = core.store_.open_at(i);
-            std::uint32_t seen = r->state().load(std::memory_order_relaxed);
-            if (!is_parked(seen) || !r->state().compare_exchange_strong(seen, record_busy, std::memory_order_seq_cst))
-                continue;
+            std::uint32_t seen;
+            if (!claim_any_parked(r->state(), seen)) continue;
             if (seen == record_idle) r->maintenance.idle_since = r->maintenance.last_contact = now;  // used since
             idle.push_back(r);
         }
@@ -350,11 +349,11 @@ private:
             CloseReason why = CloseReason::expired;
             if (!core.park_marked_locked(r)) {  // closed or invalidated: still ours, to close
                 d = duty::retire_claimed;
-                why = core.closed_locked() ? CloseReason::pool_closed : CloseReason::invalidated;
+                why = core.refused_locked();
             }
             if (d != duty::keep) jobs.push_back({r, r->maintenance.serial, d, why});
         }
-        if constexpr (Core::tracks_leases) check_leases(core, now);
+        if constexpr (Core::tracks_leases) check_leases(core);
         lock.unlock();
         if constexpr (Core::tracks_leases) core.observer_flush();
         for (const job& j : jobs) {
@@ -369,7 +368,7 @@ private:
             }
             lock.lock();
             const claim_result got = claim_again_locked(core, j);
-            const CloseReason other = core.closed_locked() ? CloseReason::pool_closed : CloseReason::invalidated;
+            const CloseReason other = core.refused_locked();
             lock.unlock();
             if (got == claim_result::someone_elses_to_close) core.retire(j.r, other);
             if (got != claim_result::mine) continue;
@@ -379,7 +378,7 @@ private:
                 j.r->maintenance.last_contact = core.clock_now();  // the server just heard from it
                 core.server_answered(j.r);
                 const bool parked = core.park_marked_locked(j.r);
-                why = core.closed_locked() ? CloseReason::pool_closed : CloseReason::invalidated;
+                why = core.refused_locked();
                 lock.unlock();
                 if (parked) continue;
             }
@@ -393,7 +392,7 @@ private:
     // Leases still out, for observers that watch them (leak detection): under the lock,
     // without touching the leases (their state is the observer's, made for this).
     template <class Core>
-    void check_leases(Core& core, time_point) noexcept {
+    void check_leases(Core& core) noexcept {
         const std::int64_t now_ns = steady_ns();
         for (std::size_t i = 0; i < core.store_.open_count(); ++i) {
             record* r = core.store_.open_at(i);
@@ -407,9 +406,7 @@ private:
     // Claims a job's connection again if it is still idle and still the same connection.
     template <class Core>
     claim_result claim_again_locked(Core& core, const job& j) noexcept {
-        std::uint32_t seen = j.r->state().load(std::memory_order_relaxed);
-        if (!is_parked(seen) || !j.r->state().compare_exchange_strong(seen, record_busy, std::memory_order_seq_cst))
-            return claim_result::not_idle;
+        if (!claim_any_parked(j.r->state())) return claim_result::not_idle;
         if (j.r->maintenance.serial == j.serial) return claim_result::mine;
         // Another connection now lives in that slot: give it back untouched (or, if the pool
         // was closed or invalidated meanwhile, close it as a release would).

@@ -41,10 +41,14 @@ inline bool claim(state_ref state) noexcept {
     return state.compare_exchange_strong(expected, record_busy, std::memory_order_seq_cst);
 }
 
-// Claims a record in either parked state (the slow lane and maintenance).
+// Claims a record in either parked state (the slow lane and maintenance); `was` tells which.
+inline bool claim_any_parked(state_ref state, std::uint32_t& was) noexcept {
+    was = state.load(std::memory_order_relaxed);
+    return (was & 1u) != 0 && state.compare_exchange_strong(was, record_busy, std::memory_order_seq_cst);
+}
 inline bool claim_any_parked(state_ref state) noexcept {
-    std::uint32_t seen = state.load(std::memory_order_relaxed);
-    return (seen & 1u) != 0 && state.compare_exchange_strong(seen, record_busy, std::memory_order_seq_cst);
+    std::uint32_t was;
+    return claim_any_parked(state, was);
 }
 
 inline bool is_parked(std::uint32_t state) noexcept { return (state & 1u) != 0; }
