@@ -2,6 +2,7 @@
 // started by CTest's fixture "galera"): nodes killed, restarted, frozen and isolated while
 // a pool serves requests.
 #include "cluster_support.hpp"
+#include "db_support.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -32,10 +33,7 @@ BOOST_AUTO_TEST_CASE(requests_survive_killed_and_frozen_nodes_without_losing_ack
     execute(node_url(1), "CREATE TABLE IF NOT EXISTS chaos (id BIGINT AUTO_INCREMENT PRIMARY KEY, writer INT NOT "
                          "NULL, seq BIGINT NOT NULL, UNIQUE KEY (writer, seq)) ENGINE=InnoDB");
     execute(node_url(1), "DELETE FROM chaos");
-    lifeguard::PoolOptions o;
-    o.max_size = 8;
-    o.min_idle = 4;
-    o.acquire_timeout = 5s;
+    const lifeguard::PoolOptions o = lifeguard_db::sized(8, 4, 5s);
     lifeguard::RecommendedPool<Db, lifeguard::LoadBalance> pool(Db(cluster_url()), o,
                                                                 lifeguard::RecycleAfter(std::chrono::minutes(30)),
                                                                 lifeguard::LoadBalance(3s), quick_maintenance());
@@ -135,9 +133,7 @@ BOOST_AUTO_TEST_CASE(requests_survive_killed_and_frozen_nodes_without_losing_ack
 // connections again within rebalance_after (plus its rejoin).
 BOOST_AUTO_TEST_CASE(load_balancing_spreads_and_a_returning_node_gets_connections_again) {
     cluster_guard guard;
-    lifeguard::PoolOptions o;
-    o.max_size = 6;
-    o.acquire_timeout = 5s;
+    const lifeguard::PoolOptions o = lifeguard_db::sized(6, 0, 5s);
     lifeguard::ConnectionPool<Db, lifeguard::LoadBalance, lifeguard::TieredValidation> pool(
         Db(cluster_url()), o, lifeguard::LoadBalance(2s));
     auto per_node = [&] {
@@ -169,9 +165,7 @@ BOOST_AUTO_TEST_CASE(load_balancing_spreads_and_a_returning_node_gets_connection
 // Failover uses node 1; while node 1 is down, node 2; once node 1 is back, node 1 again.
 BOOST_AUTO_TEST_CASE(failover_returns_to_the_preferred_node_after_it_recovers) {
     cluster_guard guard;
-    lifeguard::PoolOptions o;
-    o.max_size = 2;
-    o.acquire_timeout = 5s;
+    const lifeguard::PoolOptions o = lifeguard_db::sized(2, 0, 5s);
     lifeguard::ConnectionPool<Db, lifeguard::Failover, lifeguard::TieredValidation> pool(
         Db(cluster_url()), o, lifeguard::Failover(2s));
     BOOST_TEST(node_of(pool.acquire().get()) == 1);
@@ -204,9 +198,7 @@ BOOST_AUTO_TEST_CASE(failover_returns_to_the_preferred_node_after_it_recovers) {
 // first 1047 or failed check, and connects to it are refused while wsrep_ready is OFF).
 BOOST_AUTO_TEST_CASE(a_node_outside_the_primary_component_is_not_handed_out) {
     cluster_guard guard;
-    lifeguard::PoolOptions o;
-    o.max_size = 6;
-    o.acquire_timeout = 5s;
+    const lifeguard::PoolOptions o = lifeguard_db::sized(6, 0, 5s);
     execute(node_url(1), "CREATE TABLE IF NOT EXISTS probe (id INT PRIMARY KEY) ENGINE=InnoDB");
     lifeguard::ConnectionPool<Db, lifeguard::LoadBalance, lifeguard::TieredValidation> pool(
         Db(cluster_url()), o, lifeguard::LoadBalance(60s));

@@ -5,6 +5,8 @@
 #include <lifeguard/lifeguard.hpp>
 #include <lifeguard/mariadb.hpp>
 
+#include <boost/test/unit_test.hpp>
+
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -30,6 +32,16 @@ inline std::string url_from(const char* var, const char* file_var) {
 inline std::string tcp_url() { return url_from("LIFEGUARD_TEST_URL", "LIFEGUARD_TEST_URL_FILE"); }
 inline std::string socket_url() { return url_from("LIFEGUARD_TEST_SOCKET_URL", "LIFEGUARD_TEST_SOCKET_URL_FILE"); }
 
+// Pool options for the tests: a generous acquire timeout, since a real server answers.
+inline lifeguard::PoolOptions sized(std::size_t max_size, std::size_t min_idle = 0,
+                                    std::chrono::milliseconds acquire_timeout = std::chrono::seconds(10)) {
+    lifeguard::PoolOptions o;
+    o.max_size = max_size;
+    o.min_idle = min_idle;
+    o.acquire_timeout = acquire_timeout;
+    return o;
+}
+
 inline lifeguard::mariadb::ConnectOptions options(const std::string& init_command = "") {
     auto o = lifeguard::mariadb::parse_url(tcp_url());
     o.init_command = init_command;
@@ -49,6 +61,31 @@ inline std::optional<lifeguard::mariadb::ConnectOptions> tls_options(const std::
     o.read_timeout = std::chrono::seconds(10);
     o.write_timeout = std::chrono::seconds(10);
     return o;
+}
+
+// The throwaway server's process id (to freeze it), or 0 if the tests use another server.
+inline long server_pid() {
+    const char* pid_file = std::getenv("LIFEGUARD_TEST_SERVER_PID_FILE");
+    std::ifstream in(pid_file != nullptr ? pid_file : "");
+    long pid = 0;
+    return in >> pid && pid > 0 ? pid : 0;
+}
+
+// A test decorator: the test needs `present()`; without it, it is reported as skipped with
+// `what` (not as passed). CTest's fixtures provide all of them.
+template <class Present>
+boost::unit_test::precondition needs(Present present, const char* what) {
+    return boost::unit_test::precondition([present, what](boost::unit_test::test_unit_id) {
+        boost::test_tools::assertion_result there(present());
+        there.message() << "needs " << what;
+        return there;
+    });
+}
+inline boost::unit_test::precondition needs_tls_server() {
+    return needs([] { return tls_options().has_value(); }, "the TLS throwaway server (ctest fixture mariadb_tls)");
+}
+inline boost::unit_test::precondition needs_env(const char* var) {
+    return needs([var] { return std::getenv(var) != nullptr; }, var);
 }
 
 // Both transports a test should pass on: plaintext TCP, and TLS when its server runs.

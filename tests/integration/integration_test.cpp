@@ -18,14 +18,6 @@ using namespace std::chrono_literals;
 using Db = lifeguard::mariadb::Driver;
 
 namespace {
-PoolOptions sized(std::size_t max_size, std::size_t min_idle = 0) {
-    PoolOptions o;
-    o.max_size = max_size;
-    o.min_idle = min_idle;
-    o.acquire_timeout = 10s;
-    return o;
-}
-
 // The server drops sessions idle for more than 2 s.
 const std::string short_wait_timeout = "SET SESSION wait_timeout=2";
 
@@ -373,12 +365,8 @@ BOOST_AUTO_TEST_CASE(tls_modes_never_fall_back_to_plaintext_silently) {
     BOOST_TEST(pool.stats().open == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(tls_is_negotiated_and_the_server_certificate_is_checked) {
+BOOST_AUTO_TEST_CASE(tls_is_negotiated_and_the_server_certificate_is_checked, *needs_tls_server()) {
     const char* dir = std::getenv("LIFEGUARD_TEST_TLS_DIR");
-    if (dir == nullptr || !std::ifstream(std::string(dir) + "/ca.pem")) {
-        BOOST_TEST_MESSAGE("skipped: needs the TLS throwaway server (ctest fixture mariadb_tls)");
-        return;
-    }
     auto o = mariadb::parse_url(url_from("LIFEGUARD_TEST_TLS_URL", "LIFEGUARD_TEST_TLS_URL_FILE"));
     const std::string ca = std::string(dir) + "/ca.pem", other_ca = std::string(dir) + "/other-ca.pem";
     for (auto mode : {mariadb::SslMode::preferred, mariadb::SslMode::required, mariadb::SslMode::verify_ca,
@@ -442,14 +430,9 @@ bool wait_until_stopped(pid_t pid) {
     return false;
 }
 
-BOOST_AUTO_TEST_CASE(ping_honours_its_deadline_on_a_frozen_server) {
-    const char* pid_file = std::getenv("LIFEGUARD_TEST_SERVER_PID_FILE");
-    std::ifstream in(pid_file != nullptr ? pid_file : "");
-    pid_t server = 0;
-    if (!(in >> server) || server <= 0) {
-        BOOST_TEST_MESSAGE("skipped: needs the throwaway server (its pid) to freeze it");
-        return;
-    }
+BOOST_AUTO_TEST_CASE(ping_honours_its_deadline_on_a_frozen_server,
+                     *needs([] { return server_pid() != 0; }, "the throwaway server's pid, to freeze it")) {
+    const auto server = static_cast<pid_t>(server_pid());
     Db d(options());
     MYSQL* m = d.connect();
     BOOST_TEST(d.ping(m, 1000ms));

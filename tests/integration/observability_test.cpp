@@ -15,16 +15,6 @@ using namespace lifeguard_db;
 using namespace std::chrono_literals;
 using Db = lifeguard::mariadb::Driver;
 
-namespace {
-PoolOptions sized(std::size_t max_size, std::size_t min_idle = 0) {
-    PoolOptions o;
-    o.max_size = max_size;
-    o.min_idle = min_idle;
-    o.acquire_timeout = 10s;
-    return o;
-}
-} // namespace
-
 BOOST_AUTO_TEST_SUITE(operations)
 
 BOOST_AUTO_TEST_CASE(the_setup_hook_prepares_every_session_also_after_a_reset) {

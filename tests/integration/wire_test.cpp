@@ -45,14 +45,6 @@ struct counted_driver : Db {
 };
 static_assert(SocketCheckDriver<counted_driver> && AsyncResetDriver<counted_driver> && IdleLimitDriver<counted_driver>);
 
-PoolOptions sized(std::size_t max_size, std::size_t min_idle = 0) {
-    PoolOptions o;
-    o.max_size = max_size;
-    o.min_idle = min_idle;
-    o.acquire_timeout = 10s;
-    return o;
-}
-
 using tiered_pool = ConnectionPool<counted_driver, TieredValidation>;
 
 } // namespace
