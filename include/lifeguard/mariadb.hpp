@@ -17,6 +17,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -64,12 +65,14 @@ public:
         const HostAddress where = options_.host_at(host);
         const Credentials who = credentials();
         MYSQL* m = new_handle();
+        const auto deadline = timeout == std::chrono::milliseconds::max()
+                                  ? std::chrono::steady_clock::time_point::max()
+                                  : lifeguard::detail::saturating_add(std::chrono::steady_clock::now(), timeout);
         if (timeout == std::chrono::milliseconds::max()) {
             if (mysql_real_connect(m, where.host.c_str(), who.user.c_str(), who.password.c_str(), database(),
                                    where.port, unix_socket(), CLIENT_MULTI_RESULTS) == nullptr)
                 fail_connect(m, who.user, host);
         } else {
-            const auto deadline = lifeguard::detail::saturating_add(std::chrono::steady_clock::now(), timeout);
             MYSQL* ret = nullptr;
             int status = mysql_real_connect_start(&ret, m, where.host.c_str(), who.user.c_str(), who.password.c_str(),
                                                   database(), where.port, unix_socket(), CLIENT_MULTI_RESULTS);
@@ -83,7 +86,7 @@ public:
             if (ret == nullptr) fail_connect(m, who.user, host);
         }
         require_tls_if_asked(m);
-        if (options_.galera) require_ready_node(m, who.user, host);
+        if (options_.galera) require_ready_node(m, who.user, host, deadline);
         return m;
     }
 
@@ -249,9 +252,6 @@ private:
         std::unique_ptr<std::atomic<std::int64_t>[]> until;  // steady ns
         std::size_t count;
     };
-    static std::int64_t steady_ns() noexcept {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    }
     // Which of the URL's hosts a connection went to (by its host and port); npos if unknown.
     [[nodiscard]] std::size_t host_index(MYSQL* m) const noexcept {
         const char* host = nullptr;
@@ -266,55 +266,53 @@ private:
     }
     [[nodiscard]] bool ready_recently(MYSQL* m) const noexcept {
         const std::size_t i = host_index(m);
-        return i < ready_until_->count && steady_ns() < ready_until_->until[i].load(std::memory_order_relaxed);
+        return i < ready_until_->count &&
+               lifeguard::detail::steady_ns() < ready_until_->until[i].load(std::memory_order_relaxed);
     }
     void mark_ready(MYSQL* m) const noexcept {
         const std::size_t i = host_index(m);
         if (i < ready_until_->count)
-            ready_until_->until[i].store(steady_ns() + std::chrono::nanoseconds(ready_for).count(), std::memory_order_relaxed);
+            ready_until_->until[i].store(lifeguard::detail::steady_ns() + std::chrono::nanoseconds(ready_for).count(),
+                                         std::memory_order_relaxed);
     }
-    // The node's wsrep_ready, within `deadline`; false if it is not ON or did not answer.
-    bool node_ready(MYSQL* m, std::chrono::steady_clock::time_point deadline) const {
+    // The node's wsrep_ready ("ON", "OFF"; empty: not a Galera node, or the query failed),
+    // read within `deadline`; nullopt if no answer came by then (the socket is detached).
+    std::optional<std::string> wsrep_ready(MYSQL* m, std::chrono::steady_clock::time_point deadline) const {
         static constexpr char sql[] = "SHOW STATUS LIKE 'wsrep_ready'";
         int result = 0;
         int status = mysql_real_query_start(&result, m, sql, sizeof sql - 1);
-        if (!drive(m, status, deadline, [&](int ready) { return mysql_real_query_cont(&result, m, ready); })) {
-            detach_socket(m);
-            return false;
-        }
-        if (result != 0) return false;
         MYSQL_RES* res = nullptr;
-        status = mysql_store_result_start(&res, m);
-        if (!drive(m, status, deadline, [&](int ready) { return mysql_store_result_cont(&res, m, ready); })) {
+        if (!drive(m, status, deadline, [&](int ready) { return mysql_real_query_cont(&result, m, ready); }) ||
+            (result == 0 &&
+             !drive(m, mysql_store_result_start(&res, m), deadline,
+                    [&](int ready) { return mysql_store_result_cont(&res, m, ready); }))) {
             detach_socket(m);
-            return false;
+            return std::nullopt;
         }
-        bool ready = false;
+        std::string value;
         if (res != nullptr) {
-            if (MYSQL_ROW row = mysql_fetch_row(res); row != nullptr && row[1] != nullptr)
-                ready = std::string_view(row[1]) == "ON";
+            if (MYSQL_ROW row = mysql_fetch_row(res); row != nullptr && row[1] != nullptr) value = row[1];
             mysql_free_result(res);
         }
-        if (ready) mark_ready(m);
-        return ready;
+        if (value == "ON") mark_ready(m);
+        return value;
     }
 
-    // galera=on: a node that is not ready for queries is refused like a failed connect.
-    void require_ready_node(MYSQL* m, const std::string& user, std::size_t host) const {
-        static constexpr char sql[] = "SHOW STATUS LIKE 'wsrep_ready'";
-        std::string ready;
-        if (mysql_real_query(m, sql, sizeof sql - 1) == 0) {
-            if (MYSQL_RES* r = mysql_store_result(m)) {
-                if (MYSQL_ROW row = mysql_fetch_row(r); row != nullptr && row[1] != nullptr) ready = row[1];
-                mysql_free_result(r);
-            }
-        }
-        if (ready == "ON") {
-            mark_ready(m);
-            return;
-        }
-        Error e("lifeguard::mariadb: " + endpoint(user, host) + " is not ready for queries (wsrep_ready " +
-                    (ready.empty() ? std::string("unknown: not a Galera node, or the query failed") : ready) +
+    // galera=on, at checkout: false if the node is not ready or did not answer in time.
+    bool node_ready(MYSQL* m, std::chrono::steady_clock::time_point deadline) const {
+        return wsrep_ready(m, deadline) == "ON";
+    }
+
+    // galera=on, at connect: a node that is not ready for queries is refused like a failed
+    // connect, within what is left of the connect's deadline.
+    void require_ready_node(MYSQL* m, const std::string& user, std::size_t host,
+                            std::chrono::steady_clock::time_point deadline) const {
+        const std::optional<std::string> ready = wsrep_ready(m, deadline);
+        if (ready == "ON") return;
+        const std::string state = !ready                ? std::string("unknown: no answer in time")
+                                  : ready->empty() ? std::string("unknown: not a Galera node, or the query failed")
+                                                   : *ready;
+        Error e("lifeguard::mariadb: " + endpoint(user, host) + " is not ready for queries (wsrep_ready " + state +
                     "): it is joining, a donor, or outside the primary component; galera=on skips it",
                 1047, "08S01", Error::phase::connect);
         mysql_close(m);

@@ -404,6 +404,22 @@ BOOST_AUTO_TEST_CASE(a_malformed_url_is_rejected_before_any_connect) {
     BOOST_CHECK_THROW(Db("mariadb://lifeguard:secret@127.0.0.1:notaport/db"), mariadb::UrlError);
 }
 
+BOOST_AUTO_TEST_CASE(galera_on_refuses_a_server_that_is_not_a_galera_node) {
+    // A MariaDB server without a cluster reports wsrep_ready OFF: such a "node" is never ready.
+    auto o = options();
+    o.galera = true;
+    ConnectionPool<Db> pool(Db(o), sized(1));
+    try {
+        (void)pool.acquire();
+        BOOST_FAIL("galera=on handed out a connection to a server without wsrep_ready");
+    } catch (const mariadb::Error& e) {
+        BOOST_TEST(e.code() == 1047u);
+        BOOST_TEST(e.during_connect());
+        BOOST_TEST(std::string(e.what()).find("(wsrep_ready OFF)") != std::string::npos, e.what());
+    }
+    BOOST_TEST(pool.stats().open == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(transports)

@@ -1,10 +1,11 @@
-// Saturating time arithmetic. A timeout of "forever" (milliseconds::max(), years(1000))
+// Saturating time arithmetic, and the steady clock as plain nanoseconds. A timeout of "forever" (milliseconds::max(), years(1000))
 // must mean forever: `now + timeout` that overflows would otherwise wrap to the past (an
 // immediate timeout) or to a negative timespec that pthread_cond_timedwait rejects.
 #ifndef LIFEGUARD_DETAIL_DEADLINE_HPP
 #define LIFEGUARD_DETAIL_DEADLINE_HPP
 
 #include <chrono>
+#include <cstdint>
 #include <ratio>
 
 namespace lifeguard::detail {
@@ -32,6 +33,12 @@ template <class TimePoint>
     if (deadline == TimePoint::max()) return std::chrono::milliseconds::max();
     if (deadline <= now) return std::chrono::milliseconds::zero();
     return std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+}
+
+/// The steady clock in nanoseconds, for stamps kept in atomics.
+inline std::int64_t steady_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 } // namespace lifeguard::detail

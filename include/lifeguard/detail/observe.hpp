@@ -5,6 +5,7 @@
 #define LIFEGUARD_DETAIL_OBSERVE_HPP
 
 #include <lifeguard/detail/connection_state.hpp>
+#include <lifeguard/detail/deadline.hpp>
 #include <lifeguard/events.hpp>
 
 #include <atomic>
@@ -41,12 +42,6 @@ struct observed_record {
 template <class O, class TimePoint>
 using observer_state_t =
     std::conditional_t<O::tracks_leases, observed_record<O, TimePoint>, no_state<observed_record<O, TimePoint>>>;
-
-inline std::int64_t steady_ns() noexcept {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
 
 } // namespace lifeguard::detail
 
