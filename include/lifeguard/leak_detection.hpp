@@ -89,14 +89,15 @@ public:
     }
 
     /// From maintenance sweeps (under the pool's lock) for a lease still out: queue a report
-    /// the first time it is over the threshold; flush() delivers it after the lock is released.
+    /// the first time it is over the threshold; flush() symbolizes the stack trace (slow:
+    /// it reads debug information) and delivers the report after the lock is released.
     template <class State>
     void lease_check(State& s, std::chrono::nanoseconds held) const noexcept {
         if (held < shared_->threshold || s.reported.load(std::memory_order_relaxed)) return;
         if (s.busy.test_and_set(std::memory_order_acquire)) return;  // the lease is ending right now
         if (!s.reported.exchange(true, std::memory_order_relaxed)) {
             try {
-                LeakReport r{held, s.thread, s.trace ? boost::stacktrace::to_string(*s.trace) : std::string(), false};
+                pending_report r{held, s.thread, s.trace ? *s.trace : boost::stacktrace::stacktrace(0, 0)};
                 std::lock_guard lock(shared_->mutex);
                 shared_->pending.push_back(std::move(r));
             } catch (...) {
@@ -127,22 +128,35 @@ public:
 
     /// Delivers the reports sweeps queued (called by the pool outside its lock).
     void flush() const noexcept {
-        std::vector<LeakReport> reports;
+        std::vector<pending_report> reports;
         {
             std::lock_guard lock(shared_->mutex);
             reports.swap(shared_->pending);
         }
-        for (const auto& r : reports) deliver(r);
+        for (const auto& r : reports) {
+            std::string where;
+            try {
+                where = boost::stacktrace::to_string(r.trace);
+            } catch (...) {
+            }
+            deliver(LeakReport{r.held, r.thread, std::move(where), false});
+        }
     }
 
 private:
+    // A report queued under the pool's lock: the frames only (copied), not yet symbolized.
+    struct pending_report {
+        std::chrono::nanoseconds held;
+        std::thread::id thread;
+        boost::stacktrace::stacktrace trace;
+    };
     struct shared {
         shared(std::chrono::milliseconds t, std::function<void(const LeakReport&)> s)
             : threshold(t), sink(std::move(s)) {}
         std::chrono::milliseconds threshold;
         std::function<void(const LeakReport&)> sink;
         std::mutex mutex;
-        std::vector<LeakReport> pending;
+        std::vector<pending_report> pending;
     };
 
     template <class State>
