@@ -7,6 +7,7 @@
 #define LIFEGUARD_POLICIES_OBSERVERS_HPP
 
 #include <lifeguard/detail/connection_state.hpp>
+#include <lifeguard/detail/observe.hpp>
 #include <lifeguard/events.hpp>
 #include <lifeguard/policy.hpp>
 
@@ -15,11 +16,6 @@
 #include <utility>
 
 namespace lifeguard {
-
-namespace detail {
-template <class O, class E>
-inline constexpr bool handles_event = requires(const O& o, const E& e) { o.on(e); };
-} // namespace detail
 
 struct NoObserver {
     using policy_kind = observer_tag;
@@ -43,23 +39,11 @@ public:
     Observers() = default;
     explicit Observers(Ps... observers) : observers_(std::move(observers)...) {}
 
+    // Each observer that handles the event; one observer's failure does not silence the others.
     template <class Event>
-        requires(false || ... || detail::handles_event<Ps, Event>)
-    void on(const Event& e) const {
-        std::apply(
-            [&](const auto&... p) {
-                (
-                    [&] {
-                        if constexpr (requires { p.on(e); }) {
-                            try {
-                                p.on(e);
-                            } catch (...) {  // one observer's failure does not silence the others
-                            }
-                        }
-                    }(),
-                    ...);
-            },
-            observers_);
+        requires(false || ... || detail::observes<Ps, Event>)
+    void on(const Event& e) const noexcept {
+        std::apply([&](const auto&... p) { (detail::notify(p, e), ...); }, observers_);
     }
 
     template <class State>
