@@ -48,19 +48,19 @@ public:
 
     template <class State>
     void lease_started(State& s) const noexcept {
-        each(s, [](const auto& p, auto& state) {
+        detail::for_each_part(observers_, s.each, [](const auto& p, auto& state) {
             if constexpr (requires { p.lease_started(state); }) p.lease_started(state);
         });
     }
     template <class State>
     void lease_ended(State& s, std::chrono::nanoseconds held) const noexcept {
-        each(s, [&](const auto& p, auto& state) {
+        detail::for_each_part(observers_, s.each, [&](const auto& p, auto& state) {
             if constexpr (requires { p.lease_ended(state, held); }) p.lease_ended(state, held);
         });
     }
     template <class State>
     void lease_check(State& s, std::chrono::nanoseconds held) const noexcept {
-        each(s, [&](const auto& p, auto& state) {
+        detail::for_each_part(observers_, s.each, [&](const auto& p, auto& state) {
             if constexpr (requires { p.lease_check(state, held); }) p.lease_check(state, held);
         });
     }
@@ -80,13 +80,6 @@ public:
     [[nodiscard]] const auto& get() const noexcept { return std::get<I>(observers_); }
 
 private:
-    template <class State, class F>
-    void each(State& s, F&& f) const noexcept {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (f(std::get<I>(observers_), std::get<I>(s.each)), ...);
-        }(std::index_sequence_for<Ps...>{});
-    }
-
     std::tuple<Ps...> observers_;
 };
 

@@ -156,29 +156,23 @@ public:
 
     template <class TimePoint>
     void on_connect(connection_state<TimePoint>& s, TimePoint now) const noexcept {
-        each(s, [&](const auto& p, auto& state) { p.on_connect(state, now); });
+        detail::for_each_part(policies_, s.each, [&](const auto& p, auto& state) { p.on_connect(state, now); });
     }
     template <class TimePoint>
     void on_checkout(connection_state<TimePoint>& s, TimePoint now) const noexcept {
-        each(s, [&](const auto& p, auto& state) {
+        detail::for_each_part(policies_, s.each, [&](const auto& p, auto& state) {
             if constexpr (requires { p.on_checkout(state, now); }) p.on_checkout(state, now);
         });
     }
     template <class TimePoint>
     [[nodiscard]] bool expired(const connection_state<TimePoint>& s, TimePoint now) const noexcept {
         bool any = false;
-        each(s, [&](const auto& p, const auto& state) { any = any || p.expired(state, now); });
+        detail::for_each_part(policies_, s.each,
+                              [&](const auto& p, const auto& state) { any = any || p.expired(state, now); });
         return any;
     }
 
 private:
-    template <class State, class F>
-    void each(State& s, F&& f) const noexcept {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (f(std::get<I>(policies_), std::get<I>(s.each)), ...);
-        }(std::index_sequence_for<Policies...>{});
-    }
-
     std::tuple<Policies...> policies_;
 };
 
