@@ -66,8 +66,8 @@ struct ConnectOptions {
     /// and `port` are the first. A host policy (Failover, LoadBalance) picks among them.
     std::vector<HostAddress> hosts;
     /// Galera cluster nodes (URL option galera=on): a connect checks that the node is ready
-    /// (wsrep_ready ON, else error 1047), and a ping runs a statement, which a node outside
-    /// the primary component refuses (COM_PING it would answer).
+    /// (wsrep_ready ON, else error 1047), and a ping reads wsrep_ready too, at most once a
+    /// second per node (a node outside the primary component answers COM_PING).
     bool galera = false;
 
     /// How many hosts: hosts.size(), or 1.
@@ -78,12 +78,9 @@ struct ConnectOptions {
     /// A URL that opens the same connection, with the password replaced by "***" (a
     /// credentials callback cannot be written in a URL: it is left out).
     [[nodiscard]] std::string to_string() const;
-    /// "user@host:port" or "user@unix_socket", for messages.
-    [[nodiscard]] std::string endpoint() const {
-        return user + "@" + (unix_socket.empty() ? host + ":" + std::to_string(port) : unix_socket);
-    }
-    /// "user@host:port" of host i.
-    [[nodiscard]] std::string endpoint(std::size_t i) const {
+    /// "user@host:port" (of host i) or "user@unix_socket", for messages.
+    [[nodiscard]] std::string endpoint(std::size_t i = 0) const {
+        if (!unix_socket.empty()) return user + "@" + unix_socket;
         const HostAddress a = host_at(i);
         return user + "@" + a.host + ":" + std::to_string(a.port);
     }
@@ -152,9 +149,6 @@ inline const char* ssl_mode_name(SslMode m) {
     return "DISABLED";
 }
 
-} // namespace detail
-
-namespace detail {
 
 // Where a password may sit in `url`, as written and percent-decoded, whole and cut at URL
 // delimiters (a password holding '/' or '?' is parsed as a path or an option): between the
@@ -261,7 +255,7 @@ inline ConnectOptions parse_one_host(std::string_view url);
 
 /// Parses `mariadb://user:password@host:port/database?options`.
 /// Options: unix_socket, connect_timeout, read_timeout, write_timeout (seconds), charset,
-/// init_command, ssl_mode, ssl_ca, ssl_cert, ssl_key.
+/// init_command, ssl_mode, ssl_ca, ssl_cert, ssl_key, galera. Several hosts: host1:port,host2:port.
 /// @throws UrlError naming the part that is wrong; it never contains the password, however
 ///         malformed the URL is.
 inline ConnectOptions parse_url(std::string_view url) {
