@@ -227,8 +227,6 @@ private:
     std::uint64_t next_id_ = 0;
 };
 
-/// Models lifeguard::Driver, plus the in_transaction/rollback/reset_session calls that
-/// RollbackOnReturn and ResetOnReturn need.
 inline void fake_detail::fork_guard::add(FakeServer* s) {
     static const int registered = ::pthread_atfork(&prepare, &release, &release);
     (void)registered;
@@ -255,6 +253,8 @@ inline void fake_detail::fork_guard::release() noexcept {
     registry_mutex().unlock();
 }
 
+/// Models lifeguard::Driver, plus the in_transaction/rollback/reset_session calls that
+/// RollbackOnReturn and ResetOnReturn need.
 class FakeDriver {
 public:
     using connection_type = FakeConnection*;
