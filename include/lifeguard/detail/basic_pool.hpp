@@ -598,12 +598,9 @@ private:
                     h, deadline == never ? std::chrono::milliseconds::max() : time_left(deadline, steady::now()));
                 host = h;
                 return c;
-            } catch (const std::exception& e) {
-                errors.push_back(e.what());
-                last = std::current_exception();
             } catch (...) {
-                errors.push_back("an unknown exception");
                 last = std::current_exception();
+                errors.push_back(what_of(last));
             }
             if (host_.connect_failed(h, clock_now())) retire_host(h);
             if (deadline != never && steady::now() >= deadline) std::rethrow_exception(last);
